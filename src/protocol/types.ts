@@ -13,7 +13,7 @@ export interface ObisGroup {
   value: number | string | null;
   /** Unit as sent after `*`, normalised to its canonical spelling (e.g. `kwh` → `kWh`). */
   unit?: string;
-  /** The group's text exactly as received, without the parentheses. */
+  /** The group's text exactly as received, without the parentheses (a group wrapped over lines: without the line breaks). */
   raw: string;
 }
 
@@ -25,7 +25,10 @@ export interface ObisObject {
   value: number | string | null;
   /** Unit of `value`, when the meter sent one. */
   unit?: string;
-  /** Capture time of `value` for `(TST)(value)` lines (M-Bus readings, monthly peaks), ISO-8601 or `null` when invalid. */
+  /**
+   * Capture time of `value` for `(TST)(value)` lines (M-Bus readings, monthly peaks), ISO-8601 or `null` when invalid.
+   * A `null` (placeholder) time with a zero value marks an empty channel or month: `value` is then `null` too (the groups keep the raw 0).
+   */
   time?: string | null;
   /** Octet strings that decode to printable text (equipment ids, text messages): the text. `value` keeps the hex. */
   text?: string;
@@ -51,7 +54,7 @@ export interface MbusDevice {
   kind: MbusDeviceKind;
   /** Decoded equipment id (`0-n:96.1.0`, Belgian `0-n:96.1.1`), `null` when absent or empty. */
   equipmentId: string | null;
-  /** Last reading (`0-n:24.2.1`, Belgian `0-n:24.2.3`, DSMR 2.2/3 `0-n:24.3.0`), `null` when the channel is empty. */
+  /** Last reading (`0-n:24.2.1`, Belgian `0-n:24.2.3`, DSMR 2.2/3 `0-n:24.3.0`), `null` when the channel is empty (placeholder time such as `700101010000W` or `632525252525S` with a zero reading). */
   reading: number | null;
   unit: string | null;
   /** Capture time of `reading`, ISO-8601 with offset, `null` when absent or a placeholder. */
@@ -110,7 +113,9 @@ export type MeterProfile =
  * Besides the fields below, every known code also appears as a flat, friendly, plain-number
  * field (for example `powerDelivered`, `energyDeliveredTariff1`, `voltageL1`), present only when
  * the meter sent it. Their units are in `units` under the same name. The names and units come
- * from the OBIS registry (`src/protocol/obis-registry.ts`).
+ * from the OBIS registry (`src/protocol/obis-registry.ts`). Derived values carry names no register
+ * has: `powerNet` (powerDelivered − powerReturned) and `energyDeliveredSum` / `energyReturnedSum`
+ * (the tariff registers added up, for meters with tariff registers).
  */
 export interface P1Telegram {
   /** The identification line without the leading `/`, e.g. `ISk5\2MT382-1000`. */

@@ -13,7 +13,8 @@ export type TransportState =
   | { state: 'reconnecting'; inMs: number; reason: string }
   /** Given up for good (bad configuration that retrying cannot fix). */
   | { state: 'failed'; reason: string }
-  | { state: 'closed' };
+  /** Stopped: by `close()`, or by itself after a natural end (`detail`, e.g. "replay finished"). */
+  | { state: 'closed'; detail?: string };
 
 /**
  * A source of P1 bytes. Emits:

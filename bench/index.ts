@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: what the package costs. Never part of `npm test`; figures go in the README.
+ * Run with --expose-gc (the npm script does) so heap growth is measured after a collection.
+ */
+import * as os from 'node:os';
+import { runParseBench } from './parse';
+import { runComparisonBench } from './compare';
+import { runFramerBench } from './framer';
+import { runEndToEndBench } from './e2e';
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}`);
+  console.log('\nparse + CRC, one telegram at a time');
+  await runParseBench();
+  console.log('\nagainst the dsmr-parser npm package');
+  await runComparisonBench();
+  console.log('\nstreaming');
+  await runFramerBench();
+  console.log('\nend to end in a real Node-RED runtime');
+  await runEndToEndBench();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

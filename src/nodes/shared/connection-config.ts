@@ -1,0 +1,199 @@
+/**
+ * Turns a p1-connection's editor configuration (strings and numbers as the flow file stores
+ * them) into a transport configuration and reader options, or a clear reason why it is invalid.
+ * Pure: validation happens here once, so the runtime never opens a port with nonsense settings.
+ */
+import type { ReaderOptions } from '../../protocol/reader';
+import type { SerialFraming, TransportConfig } from '../../transport';
+
+export type SourceKind = 'serial' | 'tcp-client' | 'tcp-server' | 'replay' | 'simulator';
+
+/** The p1-connection node's properties, as the editor saves them (numbers may arrive as strings). */
+export interface P1ConnectionConfig {
+  name?: string;
+  source?: string;
+  serialPort?: string;
+  serialFraming?: string;
+  baudRate?: number | string;
+  dataBits?: number | string;
+  parity?: string;
+  stopBits?: number | string;
+  host?: string;
+  port?: number | string;
+  connectTimeout?: number | string;
+  idleTimeout?: number | string;
+  maxBackoff?: number | string;
+  bindAddress?: string;
+  listenPort?: number | string;
+  replayFile?: string;
+  replayInterval?: number | string;
+  replayLoop?: boolean | string;
+  simulatorProfile?: string;
+  simulatorInterval?: number | string;
+  crcPolicy?: string;
+  timezone?: string;
+  maxTelegramSize?: number | string;
+}
+
+export interface P1ConnectionCredentials {
+  decryptionKey?: string;
+  authenticationKey?: string;
+}
+
+export type ConnectionSettings =
+  | { ok: true; source: SourceKind; transport: TransportConfig; reader: ReaderOptions }
+  | { ok: false; source: string; reason: string };
+
+export type ReaderSettings = { ok: true; reader: ReaderOptions } | { ok: false; reason: string };
+
+class ConfigError extends Error {}
+
+/** Just the reader part (CRC policy, time zone, size limit, keys): what p1-parse needs. */
+export function readReaderSettings(
+  config: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize'>,
+  credentials: P1ConnectionCredentials = {},
+): ReaderSettings {
+  try {
+    return { ok: true, reader: readerOptions(config, credentials) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+export function readConnectionSettings(config: P1ConnectionConfig, credentials: P1ConnectionCredentials = {}): ConnectionSettings {
+  const source = config.source ?? 'serial';
+  try {
+    return { ok: true, source: source as SourceKind, transport: transportConfig(source, config), reader: readerOptions(config, credentials) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, source, reason: err.message };
+    throw err;
+  }
+}
+
+function transportConfig(source: string, c: P1ConnectionConfig): TransportConfig {
+  switch (source) {
+    case 'serial':
+      return serialConfig(c);
+    case 'tcp-client': {
+      const maxBackoffMs = seconds(c.maxBackoff, 60, 'maximum backoff');
+      // Retrying without a pause would hammer the bridge (and the log) in a tight loop.
+      if (maxBackoffMs < 1000) throw new ConfigError('maximum backoff must be at least 1 s');
+      return {
+        kind: 'tcp-client',
+        host: hostName(c.host),
+        port: portNumber(c.port),
+        connectTimeoutMs: seconds(c.connectTimeout, 10, 'connect timeout'),
+        idleTimeoutMs: seconds(c.idleTimeout, 30, 'idle timeout'),
+        maxBackoffMs,
+      };
+    }
+    case 'tcp-server':
+      return { kind: 'tcp-server', bindAddress: text(c.bindAddress) || '0.0.0.0', port: portNumber(c.listenPort) };
+    case 'replay':
+      return {
+        kind: 'replay',
+        file: requiredText(c.replayFile, 'no replay file given'),
+        intervalMs: seconds(c.replayInterval, 0, 'replay interval'),
+        loop: c.replayLoop === true || c.replayLoop === 'true',
+      };
+    case 'simulator': {
+      const profile = text(c.simulatorProfile) || 'nl-dsmr5';
+      if (profile !== 'nl-dsmr5' && profile !== 'be-fluvius') throw new ConfigError(`unknown simulator profile "${profile}"`);
+      const intervalMs = seconds(c.simulatorInterval, 1, 'simulator interval');
+      if (intervalMs <= 0) throw new ConfigError('simulator interval must be more than 0 s');
+      return { kind: 'simulator', profile, intervalMs };
+    }
+    default:
+      throw new ConfigError(`unknown source "${source}"`);
+  }
+}
+
+const FRAMINGS: readonly SerialFraming[] = ['dsmr45', 'dsmr23', 'auto', 'custom'];
+
+function serialConfig(c: P1ConnectionConfig): TransportConfig {
+  const path = requiredText(c.serialPort, 'no serial port given');
+  const framing = (text(c.serialFraming) || 'dsmr45') as SerialFraming;
+  if (!FRAMINGS.includes(framing)) throw new ConfigError(`unknown serial framing "${framing}"`);
+  if (framing !== 'custom') return { kind: 'serial', path, framing };
+  const baudRate = integer(c.baudRate, 115200, 'baud rate');
+  if (baudRate < 50 || baudRate > 4_000_000) throw new ConfigError(`baud rate ${baudRate} is out of range`);
+  const dataBits = integer(c.dataBits, 8, 'data bits');
+  if (dataBits !== 7 && dataBits !== 8) throw new ConfigError('data bits must be 7 or 8');
+  const parity = text(c.parity) || 'none';
+  if (parity !== 'none' && parity !== 'even' && parity !== 'odd') throw new ConfigError(`unknown parity "${parity}"`);
+  const stopBits = integer(c.stopBits, 1, 'stop bits');
+  if (stopBits !== 1 && stopBits !== 2) throw new ConfigError('stop bits must be 1 or 2');
+  return { kind: 'serial', path, framing, baudRate, dataBits, parity, stopBits };
+}
+
+function readerOptions(c: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize'>, credentials: P1ConnectionCredentials): ReaderOptions {
+  const crcPolicy = text(c.crcPolicy) || 'drop';
+  if (crcPolicy !== 'drop' && crcPolicy !== 'flag') throw new ConfigError(`unknown CRC policy "${crcPolicy}"`);
+  const timezone = text(c.timezone) || 'Europe/Amsterdam';
+  if (!isTimeZone(timezone)) throw new ConfigError(`unknown time zone "${timezone}"`);
+  const maxTelegramSize = integer(c.maxTelegramSize, 8192, 'maximum telegram size');
+  if (maxTelegramSize < 256) throw new ConfigError('maximum telegram size must be at least 256 bytes');
+  const options: ReaderOptions = { crcPolicy, timezone, maxTelegramSize };
+  const decryptionKey = text(credentials.decryptionKey);
+  const authenticationKey = text(credentials.authenticationKey);
+  // The messages name the key but never show it.
+  if (decryptionKey) options.decryptionKey = hexKey(decryptionKey, 'decryption key');
+  if (authenticationKey) options.authenticationKey = hexKey(authenticationKey, 'authentication key');
+  return options;
+}
+
+function hexKey(value: string, what: string): string {
+  const compact = value.replace(/\s+/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(compact)) throw new ConfigError(`the ${what} must be 32 hexadecimal digits (16 bytes)`);
+  return compact;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function requiredText(value: unknown, reason: string): string {
+  const result = text(value);
+  if (!result) throw new ConfigError(reason);
+  return result;
+}
+
+/** A host name or IP address; catches the common mistake of pasting a URL ("http://…/"). */
+function hostName(value: unknown): string {
+  const host = requiredText(value, 'no host given');
+  if (!/^[A-Za-z0-9._:\-]+$/.test(host)) throw new ConfigError(`host "${host}" is not a host name or IP address`);
+  return host;
+}
+
+function portNumber(value: unknown): number {
+  const port = Number(value);
+  if (value === '' || value === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`port "${value ?? ''}" is not a number from 1 to 65535`);
+  }
+  return port;
+}
+
+function integer(value: unknown, fallback: number, what: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ConfigError(`${what} "${value}" is not a whole number`);
+  return n;
+}
+
+/** A duration the editor gives in seconds, as milliseconds. */
+function seconds(value: unknown, fallback: number, what: string): number {
+  if (value === undefined || value === '') return fallback * 1000;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${what} "${value}" must be 0 or more seconds`);
+  return Math.round(n * 1000);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The connection state machine: what a p1-connection is doing right now, derived from its
+ * transport's states, telegram arrivals, reader problems and a stall watchdog.
+ *
+ * Pure: no timers, no Node-RED. The owner feeds events in (`nextConnectionState`) and asks
+ * when to fire the stall watchdog (`stallDelayMs`). Every user node's status and the health
+ * output are derived from the resulting state.
+ */
+import type { TransportState } from '../../transport/transport';
+
+export type ConnectionPhase = 'idle' | 'connecting' | 'waiting' | 'receiving' | 'stalled' | 'reconnecting' | 'closed' | 'failed';
+
+/** A few live values of the last telegram, for the status line. */
+export interface TelegramSummary {
+  /** Power drawn from the grid (1-0:1.7.0) and fed back (1-0:2.7.0), `null` when not sent. */
+  delivered: number | null;
+  returned: number | null;
+  /** Unit of the power values as the meter sent them (kW, or W for some meters). */
+  unit: string;
+  /** Wall-clock time of the telegram, HH:MM:SS in the meter's time. */
+  time: string;
+}
+
+export type ConnectionState =
+  /** Configured, but no user node has asked for data yet. */
+  | { phase: 'idle' }
+  | { phase: 'connecting'; detail?: string }
+  /** The link is up but no telegram has arrived yet. `problem` is the last reader complaint (e.g. wrong key). */
+  | { phase: 'waiting'; detail?: string; problem?: string }
+  | { phase: 'receiving'; detail?: string; summary: TelegramSummary }
+  /** The link is up, telegrams were arriving, and none came for a few intervals. */
+  | { phase: 'stalled'; detail?: string; silentForMs: number; problem?: string }
+  | { phase: 'reconnecting'; inMs: number; reason: string }
+  /** Stopped; `detail` says why when the source ended by itself (e.g. "replay finished"). */
+  | { phase: 'closed'; detail?: string }
+  /** Bad configuration or a fault retrying cannot fix. */
+  | { phase: 'failed'; reason: string };
+
+export type ConnectionEvent =
+  | { type: 'transport'; state: TransportState }
+  | { type: 'telegram'; summary: TelegramSummary }
+  | { type: 'problem'; message: string }
+  | { type: 'stall-check'; silentForMs: number };
+
+export function nextConnectionState(current: ConnectionState, event: ConnectionEvent): ConnectionState {
+  switch (event.type) {
+    case 'transport':
+      return fromTransport(event.state);
+    case 'telegram':
+      // A telegram proves the link is up even if the transport never said 'connected' (replay, simulator).
+      if (current.phase === 'closed' || current.phase === 'failed' || current.phase === 'idle') return current;
+      return { phase: 'receiving', detail: linkDetail(current), summary: event.summary };
+    case 'problem':
+      if (current.phase === 'waiting' || current.phase === 'stalled') return { ...current, problem: event.message };
+      return current;
+    case 'stall-check':
+      if (current.phase !== 'receiving') return current;
+      return { phase: 'stalled', detail: current.detail, silentForMs: event.silentForMs };
+  }
+}
+
+function fromTransport(state: TransportState): ConnectionState {
+  switch (state.state) {
+    case 'connecting':
+      return { phase: 'connecting', detail: state.detail };
+    case 'connected':
+      return { phase: 'waiting', detail: state.detail };
+    case 'reconnecting':
+      return { phase: 'reconnecting', inMs: state.inMs, reason: state.reason };
+    case 'failed':
+      return { phase: 'failed', reason: state.reason };
+    case 'closed':
+      return { phase: 'closed', detail: state.detail };
+  }
+}
+
+function linkDetail(state: ConnectionState): string | undefined {
+  return 'detail' in state ? state.detail : undefined;
+}
+
+/** Never call a link stalled sooner than this, so that scheduling hiccups do not make the status flicker. */
+export const MIN_STALL_MS = 2000;
+/** Before two telegrams have been seen, assume the slowest common meter (DSMR 2.2–4: one telegram per 10 s). */
+export const DEFAULT_TELEGRAM_INTERVAL_MS = 10_000;
+
+/**
+ * How long after the last telegram the link counts as stalled: about three telegram
+ * intervals, learned from the gap between the last two telegrams.
+ */
+export function stallDelayMs(lastIntervalMs: number | null): number {
+  const interval = lastIntervalMs && lastIntervalMs > 0 ? lastIntervalMs : DEFAULT_TELEGRAM_INTERVAL_MS;
+  return Math.max(MIN_STALL_MS, 3 * interval);
+}
+
+/** Two states differ enough to report (health message, log line): a new phase, or a new reason/detail. Live values don't count. */
+export function isSignificantChange(before: ConnectionState, after: ConnectionState): boolean {
+  if (before.phase !== after.phase) return true;
+  switch (after.phase) {
+    case 'reconnecting':
+      return (before as typeof after).reason !== after.reason;
+    case 'failed':
+      return (before as typeof after).reason !== after.reason;
+    case 'waiting':
+      return (before as typeof after).problem !== after.problem || (before as typeof after).detail !== after.detail;
+    default:
+      return false;
+  }
+}

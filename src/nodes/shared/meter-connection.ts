@@ -1,0 +1,269 @@
+/**
+ * One meter connection: a transport, a P1Reader per byte stream, the connection state machine,
+ * a stall watchdog, health counters and the list of nodes using it. No Node-RED in here: the
+ * p1-connection config node wraps it (config, credentials, logging, close handler).
+ *
+ * Reference counted: the transport opens when the first user subscribes and closes when the
+ * last one leaves; `shutdown()` resolves only once the port or socket is really released.
+ */
+import { P1Reader, type ReaderOptions, type ReaderProblem, type ReaderStats } from '../../protocol/reader';
+import type { P1Telegram } from '../../protocol/types';
+import type { Transport, TransportState } from '../../transport/transport';
+import { isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from './connection-state';
+import type { NodeStatus, Translate } from './node-red';
+import { statusFor, summarizeTelegram } from './node-status';
+
+/** What `health` reports, per connection (summed over all its byte streams). */
+export interface ConnectionHealth {
+  telegrams: number;
+  crcFailures: number;
+  bytesSkipped: number;
+  droppedPartials: number;
+  oversize: number;
+  decryptFailures: number;
+  reconnects: number;
+  /** ISO-8601 time of the last telegram passed on, `null` before the first. */
+  lastTelegramAt: string | null;
+}
+
+export interface ConnectionUser {
+  /** `source` names the byte stream: the client address for a TCP server, '' for single-link sources. */
+  onTelegram(telegram: P1Telegram, raw: string, source: string): void;
+  /** Every state change, including each new live summary while receiving; `significant` marks phase/reason changes. */
+  onState(state: ConnectionState, significant: boolean): void;
+}
+
+export interface ConnectionLog {
+  /**
+   * A problem worth a warning (reader complaints, link lost); called for every occurrence, the
+   * caller filters repeats. `kind` groups messages that differ only in details (e.g. each CRC mismatch).
+   */
+  problem(message: string, kind?: string): void;
+  /** A problem retrying cannot fix. */
+  failure(message: string): void;
+  /** The link is (back) up: a problem seen before may be logged again when it recurs. */
+  recovered(): void;
+}
+
+/** A TCP server may see many clients come and go: keep the readers of the most recently heard ones only. */
+const MAX_STREAMS = 16;
+
+export class MeterConnection implements ConnectionHandle {
+  private readonly users = new Set<ConnectionUser>();
+  private readonly readers = new Map<string, P1Reader>();
+  /** Counters of readers that were dropped (old TCP-server clients), so the totals never go backwards. */
+  private readonly retired: ReaderStats = emptyStats();
+  private currentStream = '';
+  private stateValue: ConnectionState = { phase: 'idle' };
+  private reconnects = 0;
+  private lastTelegramAt: number | null = null;
+  private lastIntervalMs: number | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  /** Settles when the last transport close finished; opening waits for it so a port is never opened twice. */
+  private closing: Promise<void> = Promise.resolve();
+  private open = false;
+
+  constructor(
+    readonly sourceName: string,
+    private readonly transport: Transport,
+    private readonly readerOptions: ReaderOptions,
+    private readonly log: ConnectionLog,
+    private readonly translate: Translate,
+  ) {
+    transport.on('state', (state: TransportState) => this.onTransportState(state));
+    transport.on('source', (id: string) => (this.currentStream = id));
+    transport.on('data', (chunk: Buffer) => this.reader(this.currentStream).push(chunk));
+  }
+
+  health(): ConnectionHealth {
+    const totals = { ...this.retired };
+    for (const reader of this.readers.values()) addStats(totals, reader.stats);
+    return {
+      telegrams: totals.emitted,
+      crcFailures: totals.crcFailures,
+      bytesSkipped: totals.bytesSkipped,
+      droppedPartials: totals.droppedPartials,
+      oversize: totals.oversize,
+      decryptFailures: totals.decryptFailures,
+      reconnects: this.reconnects,
+      lastTelegramAt: this.lastTelegramAt === null ? null : new Date(this.lastTelegramAt).toISOString(),
+    };
+  }
+
+  describe(state: ConnectionState): NodeStatus {
+    return statusFor(state, this.translate);
+  }
+
+  subscribe(user: ConnectionUser): void {
+    this.users.add(user);
+    user.onState(this.stateValue, true);
+    if (this.users.size === 1) void this.start();
+  }
+
+  /** Resolves when, if this was the last user, the transport is closed. */
+  unsubscribe(user: ConnectionUser): Promise<void> {
+    if (this.users.delete(user) && this.users.size === 0) this.stop();
+    return this.closing;
+  }
+
+  /** Close for good (the config node is being stopped). */
+  shutdown(): Promise<void> {
+    this.users.clear();
+    this.stop();
+    return this.closing;
+  }
+
+  private async start(): Promise<void> {
+    await this.closing;
+    if (this.users.size === 0 || this.open) return;
+    this.open = true;
+    this.transport.open();
+  }
+
+  private stop(): void {
+    this.clearStallTimer();
+    if (!this.open) return;
+    this.open = false;
+    const previous = this.closing;
+    this.closing = previous.then(() => this.transport.close()).catch((err: unknown) => this.log.problem(`closing ${this.transport.description}: ${String(err)}`));
+  }
+
+  private reader(stream: string): P1Reader {
+    let reader = this.readers.get(stream);
+    if (reader && stream !== '') {
+      // Keep the map in least-recently-heard order, so eviction hits a client that went away.
+      this.readers.delete(stream);
+      this.readers.set(stream, reader);
+    }
+    if (!reader) {
+      if (this.readers.size >= MAX_STREAMS) this.retireOldestReader();
+      reader = new P1Reader(this.readerOptions, {
+        onTelegram: (telegram, raw) => this.onTelegram(telegram, raw, stream),
+        onProblem: (problem) => this.onProblem(problem),
+      });
+      this.readers.set(stream, reader);
+    }
+    return reader;
+  }
+
+  private retireOldestReader(): void {
+    const [oldest, reader] = this.readers.entries().next().value as [string, P1Reader];
+    addStats(this.retired, reader.stats);
+    this.readers.delete(oldest);
+  }
+
+  private onTransportState(state: TransportState): void {
+    if (state.state === 'reconnecting') this.reconnects++;
+    if (state.state !== 'connected') {
+      // A new link starts mid-telegram: whatever is buffered belongs to the old one.
+      for (const reader of this.readers.values()) reader.reset();
+      this.clearStallTimer();
+    }
+    if (state.state === 'connected') this.log.recovered();
+    if (state.state === 'failed') this.log.failure(state.reason);
+    else if (state.state === 'reconnecting') this.log.problem(`${this.transport.description}: ${state.reason}`);
+    this.apply({ type: 'transport', state });
+  }
+
+  private onTelegram(telegram: P1Telegram, raw: string, stream: string): void {
+    const now = Date.now();
+    if (this.lastTelegramAt !== null) this.lastIntervalMs = now - this.lastTelegramAt;
+    this.lastTelegramAt = now;
+    this.armStallTimer();
+    this.apply({ type: 'telegram', summary: summarizeTelegram(telegram, new Date(now)) });
+    let first = true;
+    for (const user of this.users) {
+      // Each user gets its own copy, so one flow changing msg.payload cannot change another's.
+      const copy = first ? telegram : structuredClone(telegram);
+      first = false;
+      this.deliver(() => user.onTelegram(copy, raw, stream));
+    }
+  }
+
+  private onProblem(problem: ReaderProblem): void {
+    this.log.problem(problem.message, problem.kind);
+    this.apply({ type: 'problem', message: problem.message });
+  }
+
+  private armStallTimer(): void {
+    this.clearStallTimer();
+    const delay = stallDelayMs(this.lastIntervalMs);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      this.apply({ type: 'stall-check', silentForMs: Date.now() - (this.lastTelegramAt ?? Date.now()) });
+    }, delay);
+    this.stallTimer.unref();
+  }
+
+  private clearStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+  }
+
+  private apply(event: ConnectionEvent): void {
+    const before = this.stateValue;
+    const after = nextConnectionState(before, event);
+    if (after === before) return;
+    this.stateValue = after;
+    const significant = isSignificantChange(before, after);
+    for (const user of this.users) this.deliver(() => user.onState(after, significant));
+  }
+
+  /** A failing user must neither stop the others nor reach the transport's event loop. */
+  private deliver(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.log.problem(`delivering to a node failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+function emptyStats(): ReaderStats {
+  return { telegrams: 0, encryptedFrames: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, crcFailures: 0, decryptFailures: 0, emitted: 0 };
+}
+
+function addStats(into: ReaderStats, from: ReaderStats): void {
+  for (const key of Object.keys(into) as Array<keyof ReaderStats>) into[key] += from[key];
+}
+
+/** What a p1-in sees of its config node (`connection` on the p1-connection node). */
+export interface ConnectionHandle {
+  /** Names the source for default topics, e.g. "simulator" or "tcp-client". */
+  readonly sourceName: string;
+  /** The status for a state, in the words of p1-connection's message catalog (Node-RED looks texts up per node type). */
+  describe(state: ConnectionState): NodeStatus;
+  subscribe(user: ConnectionUser): void;
+  /** Resolves when, if this was the last user, the transport is closed. */
+  unsubscribe(user: ConnectionUser): Promise<void>;
+  health(): ConnectionHealth;
+}
+
+/** Stands in for a connection whose configuration is invalid: every user sees 'failed' with the reason. */
+export class FailedConnection implements ConnectionHandle {
+  private readonly state: ConnectionState;
+
+  constructor(
+    readonly sourceName: string,
+    reason: string,
+    private readonly translate: Translate,
+  ) {
+    this.state = { phase: 'failed', reason };
+  }
+
+  describe(state: ConnectionState): NodeStatus {
+    return statusFor(state, this.translate);
+  }
+
+  subscribe(user: ConnectionUser): void {
+    user.onState(this.state, true);
+  }
+
+  unsubscribe(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  health(): ConnectionHealth {
+    return { telegrams: 0, crcFailures: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, decryptFailures: 0, reconnects: 0, lastTelegramAt: null };
+  }
+}

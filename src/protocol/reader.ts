@@ -1,0 +1,154 @@
+import { decryptFrame, DecryptError, readKey } from './decrypt';
+import { TelegramFramer, type Frame, type FrameDiscard, type FramerStats } from './framer';
+import { parseTelegram } from './parser';
+import type { CrcCheck, P1Telegram, ParseOptions } from './types';
+
+/**
+ * What the config node and `p1-parse` use: framer + decryption + parser + CRC policy +
+ * counters. Bytes (or latin1 strings) in; parsed telegrams and plain-language problems out.
+ * Never throws on bad input; exceptions thrown by the handlers themselves do propagate.
+ */
+
+export interface ReaderOptions extends ParseOptions {
+  /** 'drop' (default): a telegram whose CRC is present and wrong is never emitted. 'flag': emitted with `crc.valid === false`. */
+  crcPolicy?: 'drop' | 'flag';
+  maxTelegramSize?: number;
+  /** Encryption key for DLMS-wrapped telegrams (16 bytes or 32 hex digits); empty = none. */
+  decryptionKey?: string | Uint8Array;
+  /** Authentication key; without one the Luxembourg key and then no AAD are tried. */
+  authenticationKey?: string | Uint8Array;
+}
+
+export interface ReaderProblem {
+  kind: 'crc' | 'skipped' | 'partial' | 'oversize' | 'decrypt';
+  message: string;
+}
+
+export interface ReaderStats extends FramerStats {
+  decryptFailures: number;
+  emitted: number;
+}
+
+export interface ReaderHandlers {
+  onTelegram(telegram: P1Telegram, raw: string): void;
+  onProblem?(problem: ReaderProblem): void;
+}
+
+/** The keys checked once, up front: a bad key is reported with each encrypted frame, not thrown. */
+type Keys = { key: Buffer; authenticationKey?: Buffer } | { error: string } | null;
+
+export class P1Reader {
+  private readonly framer: TelegramFramer;
+  /** Frames decrypted plaintext, which is a complete telegram with its own CRC. */
+  private readonly plaintextFramer: TelegramFramer;
+  private readonly dropBadCrc: boolean;
+  private readonly parseOptions: ParseOptions;
+  private readonly keys: Keys;
+  private decryptFailures = 0;
+  private emitted = 0;
+
+  constructor(options: ReaderOptions, private readonly handlers: ReaderHandlers) {
+    const { crcPolicy, maxTelegramSize, decryptionKey, authenticationKey, ...parseOptions } = options;
+    this.dropBadCrc = crcPolicy !== 'flag';
+    this.parseOptions = parseOptions;
+    this.keys = checkKeys(decryptionKey, authenticationKey);
+    const onDiscard = (discard: FrameDiscard): void => this.problem(discard.reason, describeDiscard(discard));
+    this.framer = new TelegramFramer({ maxTelegramSize, onFrame: (frame) => this.handleFrame(frame), onDiscard });
+    this.plaintextFramer = new TelegramFramer({ maxTelegramSize, onFrame: (frame) => this.handleFrame(frame), onDiscard });
+  }
+
+  get stats(): ReaderStats {
+    const outer = this.framer.stats;
+    const inner = this.plaintextFramer.stats;
+    return {
+      telegrams: outer.telegrams + inner.telegrams,
+      encryptedFrames: outer.encryptedFrames,
+      bytesSkipped: outer.bytesSkipped + inner.bytesSkipped,
+      droppedPartials: outer.droppedPartials + inner.droppedPartials,
+      oversize: outer.oversize + inner.oversize,
+      crcFailures: outer.crcFailures + inner.crcFailures,
+      decryptFailures: this.decryptFailures,
+      emitted: this.emitted,
+    };
+  }
+
+  /** Bytes held for an unfinished frame (bounded by `maxTelegramSize`). */
+  get buffered(): number {
+    return this.framer.buffered;
+  }
+
+  /** Feed bytes as they arrive; a string is taken as latin1 (one char per byte). */
+  push(chunk: Uint8Array | string): void {
+    this.framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+  }
+
+  /** The input ended: emit a telegram that only lacks its final line end, report anything unfinished. */
+  flush(): void {
+    this.framer.flush();
+  }
+
+  /** Start over (reconnect): anything unfinished is dropped and reported; counters are kept. */
+  reset(): void {
+    this.framer.reset();
+  }
+
+  private handleFrame(frame: Frame): void {
+    if (frame.kind === 'encrypted') this.decrypt(frame.bytes);
+    else this.handleTelegram(frame.text, frame.crc);
+  }
+
+  private handleTelegram(text: string, crc: CrcCheck): void {
+    if (crc.valid === false) {
+      const verdict = this.dropBadCrc ? 'telegram dropped' : 'telegram passed on flagged (crcPolicy "flag")';
+      this.problem('crc', `CRC mismatch: stated ${crc.stated}, computed ${crc.computed} — ${verdict}`);
+      if (this.dropBadCrc) return;
+    }
+    const telegram = parseTelegram(text, this.parseOptions, crc);
+    this.emitted++;
+    this.handlers.onTelegram(telegram, text);
+  }
+
+  private decrypt(frame: Buffer): void {
+    if (this.keys === null) return this.decryptFailed('encrypted frame received but no decryption key configured');
+    if ('error' in this.keys) return this.decryptFailed(`encrypted frame received but ${this.keys.error}`);
+    let plaintext: Buffer;
+    try {
+      plaintext = decryptFrame(frame, this.keys);
+    } catch (error) {
+      if (!(error instanceof DecryptError)) throw error;
+      return this.decryptFailed(`encrypted frame could not be decrypted (${error.reason}): ${error.message} — frame dropped`);
+    }
+    // A fresh start per frame: one frame's leftovers never merge with the next.
+    this.plaintextFramer.push(plaintext);
+    this.plaintextFramer.flush();
+  }
+
+  private decryptFailed(message: string): void {
+    this.decryptFailures++;
+    this.problem('decrypt', message);
+  }
+
+  private problem(kind: ReaderProblem['kind'], message: string): void {
+    this.handlers.onProblem?.({ kind, message });
+  }
+}
+
+function checkKeys(decryptionKey?: string | Uint8Array, authenticationKey?: string | Uint8Array): Keys {
+  if (decryptionKey === undefined || decryptionKey.length === 0) return null;
+  try {
+    const key = readKey(decryptionKey, 'the decryption key');
+    const hasAuthenticationKey = authenticationKey !== undefined && authenticationKey.length > 0;
+    return hasAuthenticationKey ? { key, authenticationKey: readKey(authenticationKey, 'the authentication key') } : { key };
+  } catch (error) {
+    if (error instanceof DecryptError) return { error: error.message };
+    throw error;
+  }
+}
+
+function describeDiscard(discard: FrameDiscard): string {
+  switch (discard.reason) {
+    case 'skipped': return `${discard.detail} (not part of a telegram)`;
+    case 'partial': return `incomplete telegram dropped: ${discard.detail}`;
+    case 'oversize': return discard.detail;
+  }
+}

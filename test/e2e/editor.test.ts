@@ -1,0 +1,212 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The editor and the demo dashboard in a real browser: Debian's Chromium driven by
+ * playwright-core, against a real Node-RED with the packed package and the demo flow
+ * (scripts/demo-flow.json). Also refreshes the README screenshots in docs/images/.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../support/paths';
+import { NODE_RED_VERSION } from '../support/node-red';
+import { startPackedNodeRed, type PackedNodeRed } from '../support/packed-package';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** README screenshots come from the default Node-RED; runs against another one (NODE_RED_PATH) keep theirs in a temp folder. */
+const SCREENSHOTS = process.env.NODE_RED_PATH ? path.join(os.tmpdir(), 'dsmr-p1-screenshots') : path.join(REPO_ROOT, 'docs', 'images');
+const DEMO_FLOW = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'demo-flow.json'), 'utf8')) as Array<{ id: string; type: string }>;
+
+/** The first sentence of a node's English help, read from the file the editor shows. */
+function helpSentence(type: string): string {
+  const help = fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', 'en-US', `${type}.html`), 'utf8');
+  const paragraph = /<p>([\s\S]*?)<\/p>/.exec(help);
+  assert.ok(paragraph, `${type} help has a paragraph`);
+  const text = paragraph[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  return text.split(/(?<=\.)\s/)[0].slice(0, 60);
+}
+
+const demoNode = (type: string) => {
+  const node = DEMO_FLOW.find((n) => n.type === type);
+  assert.ok(node, `${type} in the demo flow`);
+  return node.id;
+};
+
+describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, function () {
+  this.timeout(120000);
+  let packed: PackedNodeRed | undefined;
+  let browser: BrowserContext | undefined;
+  let profileDir: string | undefined;
+  let page: Page;
+  let url: string;
+
+  before(async function () {
+    this.timeout(240000);
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+    packed = await startPackedNodeRed(DEMO_FLOW);
+    url = packed.nodeRed.url;
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsmr-p1-chromium-'));
+    browser = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 860 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(30000);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    await browser?.close();
+    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+    await packed?.dispose();
+  });
+
+  /** The edit tray on top (config dialogs open above node dialogs). */
+  const topTray = () => page.locator('.red-ui-tray').last();
+
+  /** The editor page (each test may run alone: mocha -g). */
+  async function showEditor(): Promise<void> {
+    const current = page.url();
+    if (!current.startsWith(url) || current.startsWith(new URL('dashboard', url).toString())) await page.goto(url);
+    await page.locator(`[id="${demoNode('p1-in')}"]`).waitFor();
+  }
+
+  async function openEditor(nodeId: string): Promise<void> {
+    await showEditor();
+    await page.locator(`[id="${nodeId}"]`).dblclick();
+    await topTray().locator('.red-ui-tray-body').waitFor();
+  }
+
+  /** Types `value` into a field, leaves it, and reports whether the editor marked it invalid. */
+  async function markedInvalid(selector: string, value: string): Promise<boolean> {
+    const field = page.locator(selector);
+    await field.fill(value);
+    await field.press('Tab');
+    return field.evaluate((el) => el.classList.contains('input-error'));
+  }
+
+  async function expectValidation(selector: string, bad: string, good: string): Promise<void> {
+    assert.equal(await markedInvalid(selector, bad), true, `${selector} = "${bad}" is marked invalid`);
+    assert.equal(await markedInvalid(selector, good), false, `${selector} = "${good}" is accepted`);
+  }
+
+  async function expectHelp(type: string): Promise<void> {
+    await topTray().locator('.red-ui-tray-footer-left button:has(i.fa-book)').click();
+    await page.locator('#red-ui-sidebar').getByText(helpSentence(type), { exact: false }).first().waitFor({ state: 'visible' });
+  }
+
+  /** Waits until an element stops moving (the edit tray slides in). */
+  async function settled(locator: Locator): Promise<void> {
+    let before = JSON.stringify(await locator.boundingBox());
+    for (let i = 0; i < 50; i++) {
+      await page.waitForTimeout(100);
+      const now = JSON.stringify(await locator.boundingBox());
+      if (now === before) return;
+      before = now;
+    }
+  }
+
+  /** Cancels the dialog on top (a config dialog hides the node dialog below it until it closes). */
+  async function cancel(): Promise<void> {
+    const button = topTray().locator('#node-dialog-cancel, #node-config-dialog-cancel').first();
+    const id = await button.getAttribute('id');
+    await button.click();
+    await page.locator(`#${id}`).waitFor({ state: 'detached' });
+  }
+
+  afterEach(async function () {
+    // A failed test must not leave its dialog open over the next one.
+    if (this.currentTest?.state !== 'failed' || !page) return;
+    for (let tries = 0; tries < 3 && (await page.locator('#node-dialog-cancel, #node-config-dialog-cancel').count()) > 0; tries++) {
+      await cancel().catch(() => undefined);
+    }
+  });
+
+  it('shows the "smart meter" palette category with the package\'s nodes, and the demo flow', async () => {
+    await showEditor();
+    const category = page.locator('#red-ui-palette-container-smart_meter');
+    await category.waitFor();
+    const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((el) => el.getAttribute('data-palette-type')));
+    assert.deepEqual(types.sort(), ['p1-filter-obis', 'p1-in', 'p1-parse']);
+    const header = await page.locator('#red-ui-palette-header-smart_meter').textContent();
+    assert.equal(header?.trim(), 'smart meter');
+    // the demo flow is on the canvas with its status, no unknown nodes
+    await page.locator(`[id="${demoNode('p1-in')}"]`).waitFor();
+    assert.equal(await page.locator('.red-ui-flow-node-unknown').count(), 0);
+    await page.locator(`[id="${demoNode('p1-in')}"] .red-ui-flow-node-status-label`).filter({ hasText: /\S/ }).waitFor();
+    await page.locator('#red-ui-palette-header-smart_meter').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'editor.png') });
+  });
+
+  it('p1-in: dialog opens, rate limit and change field validate, help shows', async () => {
+    await openEditor(demoNode('p1-in'));
+    await expectValidation('#node-input-rateLimit', '-5', '0');
+    await expectValidation('#node-input-changeField', 'power delivered', 'powerDelivered');
+    await expectHelp('p1-in');
+    await cancel();
+  });
+
+  it('p1-connection: dialog opens from p1-in, its fields validate, help shows', async () => {
+    await openEditor(demoNode('p1-in'));
+    await page.locator('#node-input-btn-connection-edit').click();
+    await page.locator('#node-config-input-source').waitFor();
+    assert.equal(await page.locator('#node-config-input-source').inputValue(), 'simulator');
+    await settled(topTray());
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'p1-connection-dialog.png') });
+    await expectValidation('#node-config-input-simulatorInterval', '0', '1');
+    await expectValidation('#node-config-input-timezone', 'Mars/Olympus_Mons', 'Europe/Brussels');
+    await expectValidation('#node-config-input-maxTelegramSize', '12', '8192');
+    await page.locator('#node-config-input-source').selectOption('tcp-client');
+    await expectValidation('#node-config-input-port', '70000', '8088');
+    await expectHelp('p1-connection');
+    await cancel();
+    await cancel();
+  });
+
+  it('p1-filter-obis: dialog opens, deadband and interval validate, help shows', async () => {
+    await openEditor(demoNode('p1-filter-obis'));
+    await expectValidation('#node-input-deadband', '-1', '0.5');
+    await expectValidation('#node-input-minInterval', 'often', '10');
+    await expectHelp('p1-filter-obis');
+    await cancel();
+  });
+
+  it('p1-parse: dragged from the palette, dialog opens, size and time zone validate, help shows', async () => {
+    await showEditor();
+    const chart = page.locator('#red-ui-workspace-chart');
+    const box = await chart.boundingBox();
+    assert.ok(box);
+    await page.locator('#red-ui-palette-container-smart_meter .red-ui-palette-node[data-palette-type="p1-parse"]')
+      .dragTo(chart, { targetPosition: { x: box.width * 0.6, y: box.height * 0.8 } });
+    const id = await page.evaluate(() => {
+      const red = (window as unknown as { RED: { nodes: { filterNodes(f: { type: string }): Array<{ id: string }> } } }).RED;
+      return red.nodes.filterNodes({ type: 'p1-parse' })[0]?.id;
+    });
+    assert.ok(id, 'a p1-parse node was added');
+    await openEditor(id);
+    await expectValidation('#node-input-maxTelegramSize', 'big', '8192');
+    await expectValidation('#node-input-timezone', 'Nowhere/Town', 'Europe/Amsterdam');
+    await expectHelp('p1-parse');
+    await cancel();
+  });
+
+  it('the demo dashboard shows live values that change', async () => {
+    await page.goto(new URL('dashboard', url).toString());
+    const live = page.locator('.nrdb-ui-gauge-value, .nrdb-ui-table');
+    await page.locator('.nrdb-ui-table td').first().waitFor();
+    const first = (await live.allInnerTexts()).join('|');
+    assert.match(first, /\d/);
+    await page.waitForFunction((before) =>
+      [...document.querySelectorAll('.nrdb-ui-gauge-value, .nrdb-ui-table')].map((el) => (el as HTMLElement).innerText).join('|') !== before, first,
+    { timeout: 30000 });
+    // the capacity-tariff group of the Belgian meter has its peak
+    await page.getByText(/\d+\.\d{3} kW on \d{4}-\d\d-\d\d/).first().waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * The pure parts behind p1-connection and p1-in: the state machine, the status it maps to (with
+ * the real English catalog), the emit gate, configuration validation and the repeat filter.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MIN_STALL_MS, isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from '../../src/nodes/shared/connection-state';
+import { readConnectionSettings, readReaderSettings } from '../../src/nodes/shared/connection-config';
+import { EventEmitter } from 'node:events';
+import { EmitGate } from '../../src/nodes/shared/emit-gate';
+import { FlowsStartedQueue } from '../../src/nodes/shared/flows-started';
+import { formatSummary, statusFor } from '../../src/nodes/shared/node-status';
+import { RepeatFilter } from '../../src/nodes/shared/repeat-filter';
+import { REPO_ROOT } from '../support/paths';
+
+const summary = { delivered: 1.234, returned: 0.4, unit: 'kW', time: '12:03:04' };
+
+function run(events: ConnectionEvent[], from: ConnectionState = { phase: 'idle' }): ConnectionState[] {
+  const states: ConnectionState[] = [];
+  let state = from;
+  for (const event of events) states.push((state = nextConnectionState(state, event)));
+  return states;
+}
+
+describe('connection state machine', () => {
+  it('follows a link through connect, data, stall, loss and recovery', () => {
+    const phases = run([
+      { type: 'transport', state: { state: 'connecting', detail: 'tcp 10.0.0.2:8088' } },
+      { type: 'transport', state: { state: 'connected', detail: '10.0.0.2:8088' } },
+      { type: 'telegram', summary },
+      { type: 'stall-check', silentForMs: 3100 },
+      { type: 'telegram', summary },
+      { type: 'transport', state: { state: 'reconnecting', inMs: 2000, reason: 'connection reset' } },
+      { type: 'transport', state: { state: 'connecting' } },
+      { type: 'transport', state: { state: 'connected' } },
+      { type: 'telegram', summary },
+      { type: 'transport', state: { state: 'closed' } },
+    ]).map((s) => s.phase);
+    assert.deepEqual(phases, ['connecting', 'waiting', 'receiving', 'stalled', 'receiving', 'reconnecting', 'connecting', 'waiting', 'receiving', 'closed']);
+  });
+
+  it('a reader problem shows while waiting, and is ignored while telegrams flow', () => {
+    const waiting: ConnectionState = { phase: 'waiting', detail: 'x' };
+    assert.deepEqual(nextConnectionState(waiting, { type: 'problem', message: 'wrong key' }), { phase: 'waiting', detail: 'x', problem: 'wrong key' });
+    const receiving: ConnectionState = { phase: 'receiving', summary };
+    assert.equal(nextConnectionState(receiving, { type: 'problem', message: 'CRC mismatch' }), receiving);
+  });
+
+  it('a stall check only matters while receiving; telegrams after close or failure change nothing', () => {
+    const waiting: ConnectionState = { phase: 'waiting' };
+    assert.equal(nextConnectionState(waiting, { type: 'stall-check', silentForMs: 5000 }), waiting);
+    const failed: ConnectionState = { phase: 'failed', reason: 'no serial port given' };
+    assert.equal(nextConnectionState(failed, { type: 'telegram', summary }), failed);
+  });
+
+  it('stalled after about three telegram intervals, never sooner than the minimum', () => {
+    assert.equal(stallDelayMs(1000), 3000);
+    assert.equal(stallDelayMs(10_000), 30_000);
+    assert.equal(stallDelayMs(50), MIN_STALL_MS);
+    assert.equal(stallDelayMs(null), 30_000);
+  });
+
+  it('live values are not a significant change; a new phase or reason is', () => {
+    const a: ConnectionState = { phase: 'receiving', summary };
+    const b: ConnectionState = { phase: 'receiving', summary: { ...summary, delivered: 2 } };
+    assert.equal(isSignificantChange(a, b), false);
+    assert.equal(isSignificantChange(a, { phase: 'stalled', silentForMs: 3000 }), true);
+    const r1: ConnectionState = { phase: 'reconnecting', inMs: 1000, reason: 'refused' };
+    assert.equal(isSignificantChange(r1, { ...r1, inMs: 2000 }), false);
+    assert.equal(isSignificantChange(r1, { ...r1, reason: 'timed out' }), true);
+  });
+});
+
+describe('node status for a connection state', () => {
+  const catalog = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'p1-connection.json'), 'utf8'));
+  const translate = (key: string, subs: Record<string, unknown> = {}) => {
+    const text = key.split('.').reduce((node: any, part) => node?.[part], catalog);
+    assert.equal(typeof text, 'string', `catalog has ${key}`);
+    return (text as string).replace(/__(\w+)__/g, (_m, name: string) => String(subs[name]));
+  };
+
+  it('every phase has a fill, a shape and a readable text from the catalog', () => {
+    const cases: Array<[ConnectionState, string, string, RegExp]> = [
+      [{ phase: 'idle' }, 'grey', 'ring', /^not in use$/],
+      [{ phase: 'connecting', detail: '/dev/ttyUSB0 115200 8N1' }, 'yellow', 'ring', /^connecting \/dev\/ttyUSB0 115200 8N1$/],
+      [{ phase: 'waiting' }, 'green', 'ring', /^connected, waiting for data$/],
+      [{ phase: 'waiting', detail: '/dev/ttyUSB0 115200 8N1 — receiving garbage' }, 'green', 'ring', /^waiting for data: .*garbage$/],
+      [{ phase: 'waiting', problem: 'wrong key' }, 'yellow', 'ring', /^connected, no telegram: wrong key$/],
+      [{ phase: 'receiving', summary }, 'green', 'dot', /^1\.23 kW ↓ 0\.40 kW ↑ · 12:03:04$/],
+      [{ phase: 'stalled', silentForMs: 31_400 }, 'yellow', 'dot', /^no telegram for 31 s$/],
+      [{ phase: 'reconnecting', inMs: 4500, reason: 'connection refused' }, 'yellow', 'ring', /^retry in 5 s: connection refused$/],
+      [{ phase: 'closed' }, 'grey', 'ring', /^closed$/],
+      [{ phase: 'closed', detail: 'replay finished' }, 'grey', 'ring', /^closed: replay finished$/],
+      [{ phase: 'failed', reason: 'no serial port given' }, 'red', 'dot', /^failed: no serial port given$/],
+    ];
+    for (const [state, fill, shape, text] of cases) {
+      const status = statusFor(state, translate);
+      assert.equal(status.fill, fill, state.phase);
+      assert.equal(status.shape, shape, state.phase);
+      assert.match(status.text!, text);
+    }
+  });
+
+  it('the Dutch catalog has every status key the English one has', () => {
+    const dutch = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', 'nl', 'p1-connection.json'), 'utf8'));
+    assert.deepEqual(Object.keys(dutch['p1-connection'].status).sort(), Object.keys(catalog['p1-connection'].status).sort());
+  });
+
+  it('the summary shows W for meters that send W, and only the time when no power is sent', () => {
+    assert.equal(formatSummary({ delivered: 1234, returned: null, unit: 'W', time: '08:00:00' }), '1234 W ↓ · 08:00:00');
+    assert.equal(formatSummary({ delivered: null, returned: null, unit: 'kW', time: '08:00:00' }), '08:00:00');
+  });
+});
+
+describe('emit gate', () => {
+  it('rate limit: at most one telegram per period', () => {
+    const gate = new EmitGate({ rateLimitMs: 1000, changeField: '' });
+    const admitted = [0, 300, 999, 1000, 1500, 2100].filter((t) => gate.admit({}, t));
+    assert.deepEqual(admitted, [0, 1000, 2100]);
+  });
+
+  it('change field: only when the value changed, objects compared by content', () => {
+    const gate = new EmitGate({ rateLimitMs: 0, changeField: 'tariff' });
+    const values = [1, 1, 2, 2, 1, undefined, undefined, { a: 1 }, { a: 1 }];
+    const admitted = values.map((tariff, t) => gate.admit({ tariff }, t));
+    assert.deepEqual(admitted, [true, false, true, false, true, true, false, true, false]);
+  });
+
+  it('a change held back by the rate limit is passed with the next telegram', () => {
+    const gate = new EmitGate({ rateLimitMs: 1000, changeField: 'tariff' });
+    assert.equal(gate.admit({ tariff: 1 }, 0), true);
+    assert.equal(gate.admit({ tariff: 2 }, 500), false);
+    assert.equal(gate.admit({ tariff: 2 }, 1200), true);
+  });
+});
+
+describe('connection configuration', () => {
+  it('turns editor values (strings) into a transport configuration', () => {
+    for (const host of ['p1-bridge.local', 'fe80::1', 'esp_p1']) {
+      const named = readConnectionSettings({ source: 'tcp-client', host, port: 23 });
+      assert.equal(named.ok && named.transport.kind === 'tcp-client' && named.transport.host, host);
+    }
+    const settings = readConnectionSettings({ source: 'tcp-client', host: ' 192.168.1.50 ', port: '8088', connectTimeout: '5', idleTimeout: '0', maxBackoff: '' });
+    assert.deepEqual(settings.ok && settings.transport, { kind: 'tcp-client', host: '192.168.1.50', port: 8088, connectTimeoutMs: 5000, idleTimeoutMs: 0, maxBackoffMs: 60_000 });
+    const serial = readConnectionSettings({ source: 'serial', serialPort: '/dev/ttyUSB0', serialFraming: 'custom', baudRate: '9600', dataBits: '7', parity: 'even', stopBits: '1' });
+    assert.deepEqual(serial.ok && serial.transport, { kind: 'serial', path: '/dev/ttyUSB0', framing: 'custom', baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 1 });
+  });
+
+  it('defaults: serial DSMR 4/5, CRC drop, Europe/Amsterdam, 8192 bytes', () => {
+    const settings = readConnectionSettings({ serialPort: '/dev/ttyUSB0' });
+    assert.ok(settings.ok);
+    assert.deepEqual(settings.transport, { kind: 'serial', path: '/dev/ttyUSB0', framing: 'dsmr45' });
+    assert.deepEqual(settings.reader, { crcPolicy: 'drop', timezone: 'Europe/Amsterdam', maxTelegramSize: 8192 });
+  });
+
+  it('rejects what cannot work, with a reason that names the field', () => {
+    const reasons = [
+      readConnectionSettings({ source: 'tcp-client', host: 'http://192.168.1.50/', port: 8088 }),
+      readConnectionSettings({ source: 'tcp-client', host: 'meter', port: 0 }),
+      readConnectionSettings({ source: 'tcp-client', host: 'meter', port: 8088.5 }),
+      readConnectionSettings({ source: 'tcp-client', host: 'meter', port: 8088, idleTimeout: -1 }),
+      readConnectionSettings({ source: 'tcp-client', host: 'meter', port: 8088, maxBackoff: 0 }),
+      readConnectionSettings({ source: 'simulator', simulatorInterval: 0 }),
+      readConnectionSettings({ source: 'serial', serialPort: 'x', serialFraming: 'custom', dataBits: 6 }),
+      readConnectionSettings({ source: 'modem' }),
+      readConnectionSettings({ source: 'replay' }),
+    ].map((s) => (s.ok ? 'accepted' : s.reason));
+    assert.deepEqual(reasons, [
+      'host "http://192.168.1.50/" is not a host name or IP address',
+      'port "0" is not a number from 1 to 65535',
+      'port "8088.5" is not a number from 1 to 65535',
+      'idle timeout "-1" must be 0 or more seconds',
+      'maximum backoff must be at least 1 s',
+      'simulator interval must be more than 0 s',
+      'data bits must be 7 or 8',
+      'unknown source "modem"',
+      'no replay file given',
+    ]);
+  });
+
+  it('keys: 32 hex digits (spaces allowed), never echoed in the reason', () => {
+    const good = readReaderSettings({}, { decryptionKey: '01234567 89ABCDEF 01234567 89abcdef' });
+    assert.ok(good.ok);
+    assert.equal(good.reader.decryptionKey, '0123456789ABCDEF0123456789abcdef');
+    const bad = readReaderSettings({}, { authenticationKey: 'SECRET-0123' });
+    assert.ok(!bad.ok);
+    assert.match(bad.reason, /authentication key must be 32 hexadecimal digits/);
+    assert.ok(!bad.reason.includes('SECRET'));
+  });
+});
+
+describe('repeat filter', () => {
+  it('writes a message only when it differs from the last, again after clear()', () => {
+    const written: string[] = [];
+    const filter = new RepeatFilter((m) => written.push(m));
+    for (const m of ['refused', 'refused', 'timed out', 'timed out', 'refused']) filter.report(m);
+    filter.clear();
+    filter.report('refused');
+    assert.deepEqual(written, ['refused', 'timed out', 'refused', 'refused']);
+  });
+
+  it('compares by key when given: varying details of one kind of problem are written once', () => {
+    const written: string[] = [];
+    const filter = new RepeatFilter((m) => written.push(m));
+    filter.report('CRC mismatch: stated 1234, computed 5678', 'crc');
+    filter.report('CRC mismatch: stated 9ABC, computed DEF0', 'crc');
+    filter.report('2 bytes skipped', 'skipped');
+    assert.deepEqual(written, ['CRC mismatch: stated 1234, computed 5678', '2 bytes skipped']);
+  });
+});
+
+describe('flows-started queue', () => {
+  it('runs every waiting callback once on flows:started with a single listener, then removes it', () => {
+    const events = new EventEmitter();
+    const queue = new FlowsStartedQueue(events);
+    const ran: string[] = [];
+    const cancelled = () => ran.push('cancelled');
+    for (const name of ['a', 'b', 'c']) queue.add(() => ran.push(name));
+    queue.add(cancelled);
+    assert.equal(events.listenerCount('flows:started'), 1);
+    queue.cancel(cancelled);
+    events.emit('flows:started');
+    events.emit('flows:started');
+    assert.deepEqual(ran, ['a', 'b', 'c']);
+    assert.equal(events.listenerCount('flows:started'), 0);
+  });
+
+  it('cancelling the last waiting callback removes the listener', () => {
+    const events = new EventEmitter();
+    const queue = new FlowsStartedQueue(events);
+    const callback = () => assert.fail('must not run');
+    queue.add(callback);
+    queue.cancel(callback);
+    assert.equal(events.listenerCount('flows:started'), 0);
+    events.emit('flows:started');
+  });
+});

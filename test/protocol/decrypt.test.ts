@@ -1,0 +1,108 @@
+import { strict as assert } from 'node:assert';
+import { createCipheriv } from 'node:crypto';
+import { DecryptError, LUXEMBOURG_AUTHENTICATION_KEY, decryptFrame, type DecryptFailure } from '../../src/protocol/decrypt';
+import { loadEncryptedFixtures } from './corpus-files';
+
+function failsWith(reason: DecryptFailure, run: () => unknown): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof DecryptError, `expected a DecryptError, got ${String(error)}`);
+    assert.equal(error.reason, reason, error.message);
+    assert.ok(error.message.length > 10);
+    return true;
+  });
+}
+
+/** A general-glo-ciphering frame built with node's GCM, independent of the decoder under test. */
+function buildFrame(plaintext: Buffer, key: Buffer, securityByte: number, aad: Buffer | null): Buffer {
+  const systemTitle = Buffer.from('TESTMETR', 'latin1');
+  const frameCounter = Buffer.from([0x00, 0x00, 0x12, 0x34]);
+  const cipher = createCipheriv('aes-128-gcm', key, Buffer.concat([systemTitle, frameCounter]), { authTagLength: 12 });
+  if (aad) cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const tag = securityByte === 0x30 ? cipher.getAuthTag() : Buffer.alloc(0);
+  const length = 1 + 4 + ciphertext.length + tag.length;
+  const lengthField = length < 0x80 ? [length] : length < 0x100 ? [0x81, length] : [0x82, length >> 8, length & 0xff];
+  return Buffer.concat([Buffer.from([0xdb, 8]), systemTitle, Buffer.from(lengthField), Buffer.from([securityByte]), frameCounter, ciphertext, tag]);
+}
+
+describe('decryptFrame', () => {
+  const fixtures = loadEncryptedFixtures();
+
+  it('has the four encrypted fixtures of the corpus', () => {
+    assert.equal(fixtures.length, 4);
+  });
+
+  for (const fixture of fixtures) {
+    describe(fixture.file, () => {
+      const options = fixture.tagUsesAad ? { key: fixture.key, authenticationKey: fixture.authenticationKey } : { key: fixture.key };
+
+      it('decrypts with its key to exactly its plaintext', () => {
+        assert.ok(decryptFrame(fixture.frame, options).equals(fixture.plaintext));
+      });
+
+      it('rejects a wrong key', () => {
+        const wrong = fixture.key.slice(0, -1) + (fixture.key.endsWith('0') ? '1' : '0');
+        failsWith('auth-failed', () => decryptFrame(fixture.frame, { ...options, key: wrong }));
+      });
+
+      it('rejects a frame with any one byte of header, counter, ciphertext or tag changed', () => {
+        const positions = [2, 9, 14, 17, 18, fixture.frame.length >> 1, fixture.frame.length - 13, fixture.frame.length - 1];
+        for (const at of positions) {
+          const tampered = Buffer.from(fixture.frame);
+          tampered[at] ^= 0x01;
+          failsWith('auth-failed', () => decryptFrame(tampered, options));
+        }
+      });
+
+      it('rejects a truncated frame', () => {
+        failsWith('truncated', () => decryptFrame(fixture.frame.subarray(0, fixture.frame.length - 1), options));
+        failsWith('truncated', () => decryptFrame(fixture.frame.subarray(0, 11), options));
+      });
+    });
+  }
+
+  it('without an authentication key, tries the Luxembourg key and then an empty AAD', () => {
+    for (const fixture of fixtures) {
+      const luxembourgKey = fixture.authenticationKey.toUpperCase() === LUXEMBOURG_AUTHENTICATION_KEY.toString('hex').toUpperCase();
+      const decrypts = !fixture.tagUsesAad || luxembourgKey;
+      if (decrypts) assert.ok(decryptFrame(fixture.frame, { key: fixture.key }).equals(fixture.plaintext), fixture.file);
+      else failsWith('auth-failed', () => decryptFrame(fixture.frame, { key: fixture.key }));
+    }
+  });
+
+  it('accepts keys as bytes or as hex with any case and separators', () => {
+    const fixture = fixtures.find((f) => f.file.includes('lu_smarty_real'))!;
+    const spaced = fixture.key.toLowerCase().replace(/(..)(?!$)/g, '$1 ');
+    assert.ok(decryptFrame(fixture.frame, { key: spaced }).equals(fixture.plaintext));
+    assert.ok(decryptFrame(fixture.frame, { key: new Uint8Array(Buffer.from(fixture.key, 'hex')) }).equals(fixture.plaintext));
+  });
+
+  it('rejects malformed keys before touching the frame', () => {
+    const frame = fixtures[0].frame;
+    failsWith('bad-key', () => decryptFrame(frame, { key: 'D491470F' }));
+    failsWith('bad-key', () => decryptFrame(frame, { key: 'X'.repeat(32) }));
+    failsWith('bad-key', () => decryptFrame(frame, { key: new Uint8Array(15) }));
+    failsWith('bad-key', () => decryptFrame(frame, { key: fixtures[0].key, authenticationKey: '0011' }));
+  });
+
+  it('rejects what is not a general-glo-ciphering frame', () => {
+    failsWith('not-a-frame', () => decryptFrame(Buffer.from('/ISK5\r\n'), { key: fixtures[0].key }));
+    failsWith('not-a-frame', () => decryptFrame(Buffer.alloc(0), { key: fixtures[0].key }));
+  });
+
+  it('decrypts security byte 0x20 (encrypted, no tag) and refuses other modes', () => {
+    const key = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+    const plaintext = Buffer.from('/TST5\r\n\r\n1-3:0.2.8(50)\r\n!\r\n', 'latin1');
+    assert.ok(decryptFrame(buildFrame(plaintext, key, 0x20, null), { key }).equals(plaintext));
+    failsWith('unsupported', () => decryptFrame(buildFrame(plaintext, key, 0x10, null), { key }));
+  });
+
+  it('decrypts a frame built with a custom authentication key', () => {
+    const key = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+    const authenticationKey = Buffer.from('F0E0D0C0B0A090807060504030201000', 'hex');
+    const plaintext = Buffer.from('/TST5\r\n\r\n!\r\n', 'latin1');
+    const frame = buildFrame(plaintext, key, 0x30, Buffer.concat([Buffer.from([0x30]), authenticationKey]));
+    assert.ok(decryptFrame(frame, { key, authenticationKey }).equals(plaintext));
+    failsWith('auth-failed', () => decryptFrame(frame, { key }));
+  });
+});
