@@ -316,13 +316,24 @@ function mediumKind(code: number | null): MbusDeviceKind {
   }
 }
 
-/** `gas`, `water`, `heat`: the device of that kind on the lowest channel. */
+/**
+ * `gas`, `water`, `heat`: the device of that kind on the lowest channel, passing over empty
+ * channels (no id, no reading: Iskra meters announce gas on a channel with nothing connected).
+ */
 function addDeviceShortcuts(devices: MbusDevice[]): void {
   for (const kind of SHORTCUT_KINDS) {
-    let first: MbusDevice | undefined;
-    for (const device of devices) if (device.kind === kind && (!first || device.channel < first.channel)) first = device;
-    if (first) fields.add(kind, first);
+    let best: MbusDevice | undefined;
+    for (const device of devices) if (device.kind === kind && (!best || isBetterShortcut(device, best))) best = device;
+    if (best) fields.add(kind, best);
   }
+}
+
+function isBetterShortcut(a: MbusDevice, b: MbusDevice): boolean {
+  return isInUse(a) !== isInUse(b) ? isInUse(a) : a.channel < b.channel;
+}
+
+function isInUse(device: MbusDevice): boolean {
+  return device.reading !== null || device.equipmentId !== null;
 }
 
 const SHORTCUT_KINDS = ['gas', 'water', 'heat'] as const;

@@ -5,13 +5,14 @@
  * telegram's own fields have the same keys in the same order in every result. Adding 40
  * properties one by one costs a keyed store with a map transition each (~50 ns); an object
  * literal with the same keys costs a few ns in total. So once a key sequence has come twice
- * in a row, a function returning that literal is compiled for it (keys are embedded with
- * JSON.stringify, so any key text is safe) and used while the sequence keeps coming.
- * Random sequences (garbage input) are never compiled, and only a few shapes are kept.
+ * (among the last few sequences), a function returning that literal is compiled for it (keys
+ * are embedded with JSON.stringify, so any key text is safe) and used while the sequence keeps
+ * coming. Sequences seen once (garbage input) are never compiled; only a few shapes are kept.
  */
 export class ObjectShapes {
   private readonly compiled: Array<{ keys: string[]; build: (values: readonly unknown[]) => Record<string, unknown> }> = [];
-  private lastSeen: string[] = [];
+  /** Sequences seen once and not compiled yet (several meters may take turns). */
+  private readonly seenOnce: string[][] = [];
 
   constructor(private readonly capacity = 8) {}
 
@@ -21,8 +22,13 @@ export class ObjectShapes {
       const shape = this.compiled[s];
       if (sameKeys(shape.keys, keys, count)) return shape.build(values);
     }
-    if (sameKeys(this.lastSeen, keys, count)) return this.compile(keys, count)(values);
-    this.lastSeen = keys.slice(0, count);
+    const seen = this.seenOnce.findIndex((known) => sameKeys(known, keys, count));
+    if (seen >= 0) {
+      this.seenOnce.splice(seen, 1);
+      return this.compile(keys, count)(values);
+    }
+    if (this.seenOnce.length >= this.capacity) this.seenOnce.shift();
+    this.seenOnce.push(keys.slice(0, count));
     const object: Record<string, unknown> = {};
     for (let i = 0; i < count; i++) object[keys[i]] = values[i];
     return object;
@@ -34,7 +40,6 @@ export class ObjectShapes {
     const build = new Function('v', body) as (values: readonly unknown[]) => Record<string, unknown>;
     if (this.compiled.length >= this.capacity) this.compiled.shift();
     this.compiled.push({ keys: own, build });
-    this.lastSeen = [];
     return build;
   }
 }

@@ -81,8 +81,8 @@ export class ZoneClock {
     const offset = this.offsetAt(utcMs);
     const local = new Date(utcMs + offset * 60_000);
     return (
-      pad(local.getUTCFullYear(), 4) + '-' + pad(local.getUTCMonth() + 1, 2) + '-' + pad(local.getUTCDate(), 2) +
-      'T' + pad(local.getUTCHours(), 2) + ':' + pad(local.getUTCMinutes(), 2) + ':' + pad(local.getUTCSeconds(), 2) +
+      pad(local.getUTCFullYear(), 4) + '-' + TWO_DIGITS[local.getUTCMonth() + 1] + '-' + TWO_DIGITS[local.getUTCDate()] +
+      'T' + TWO_DIGITS[local.getUTCHours()] + ':' + TWO_DIGITS[local.getUTCMinutes()] + ':' + TWO_DIGITS[local.getUTCSeconds()] +
       formatOffset(offset)
     );
   }
@@ -117,6 +117,9 @@ export function formatOffset(minutes: number): string {
   }
   return text;
 }
+
+/** '00' … '99', so formatting a time allocates no padding strings. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');

@@ -135,7 +135,7 @@ export interface P1Telegram {
   units: Record<string, string>;
   /** M-Bus devices by channel number (`"1"` … `"4"`). */
   mbus: Record<string, MbusDevice>;
-  /** Shortcuts to the first M-Bus device of each kind, when present. */
+  /** Shortcuts to the first M-Bus device of each kind (by channel, passing over empty channels when another is in use), when present. */
   gas?: MbusDevice;
   water?: MbusDevice;
   heat?: MbusDevice;

@@ -349,6 +349,13 @@ describe('parseTelegram: M-Bus devices', () => {
     assert.equal(t.mbus['2'].reading, null);
     assert.equal(t.mbus['2'].kind, 'unknown');
   });
+
+  it('points the gas shortcut past an empty gas channel to the one in use', () => {
+    const t = parse(['0-1:24.1.0(003)', '0-1:96.1.0()', '0-1:24.2.1(700101010000W)(00000000)', '0-2:24.1.0(003)', '0-2:96.1.0(4730303339303031393336393930363139)', '0-2:24.2.1(200426223001S)(00246.138*m3)']);
+    assert.equal(t.gas?.channel, 2);
+    assert.equal(t.gas?.reading, 246.138);
+    assert.equal(t.mbus['1'].kind, 'gas');
+  });
 });
 
 describe('parseTelegram: derived values', () => {
