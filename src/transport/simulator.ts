@@ -7,7 +7,7 @@ export interface SimulatorOptions {
   profile: SimulatedProfile;
   /** Default 1 s, like a DSMR 5 meter. */
   intervalMs?: number;
-  /** Seeds the household; the same seed gives the same meter. Default 1. */
+  /** Seeds the household; the same seed gives the same meter. Default: one per profile, so two simulated meters side by side differ. */
   seed?: number;
   /** The clock; tests may pass their own. Default `Date.now`. */
   now?: () => number;
@@ -17,6 +17,8 @@ const PROFILE_NAMES: Record<SimulatedProfile, string> = {
   'nl-dsmr5': 'Dutch DSMR 5 meter',
   'be-fluvius': 'Belgian Fluvius e-MUCS meter',
 };
+
+const DEFAULT_SEEDS: Record<SimulatedProfile, number> = { 'nl-dsmr5': 1, 'be-fluvius': 2 };
 
 /**
  * A built-in meter for trying flows without hardware: a telegram every interval (the first
@@ -35,7 +37,7 @@ export class SimulatorTransport extends BaseTransport {
 
   constructor(options: SimulatorOptions) {
     super(new Backoff());
-    this.seed = options.seed ?? 1;
+    this.seed = options.seed ?? DEFAULT_SEEDS[options.profile];
     this.meter = new SimulatedMeter(options.profile, this.seed);
     this.intervalMs = options.intervalMs !== undefined && options.intervalMs > 0 ? options.intervalMs : 1000;
     this.now = options.now ?? Date.now;

@@ -5,7 +5,7 @@
 export interface EmitGateOptions {
   /** Minimum time between two emitted telegrams; 0 = no limit. */
   rateLimitMs: number;
-  /** Friendly field name (e.g. `tariffIndicator`); emit only when its value changed. Empty = off. */
+  /** Friendly field name (e.g. `tariff`); emit only when its value changed. Empty = off. */
   changeField: string;
 }
 
