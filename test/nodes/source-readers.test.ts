@@ -75,6 +75,17 @@ describe('LruMap', function () {
     assert.equal(map.get('c'), 3);
     assert.throws(() => new LruMap(0), RangeError);
   });
+
+  it('tells who was forgotten for lack of room, not who was replaced', function () {
+    const evicted: Array<[string, number]> = [];
+    const map = new LruMap<string, number>(2, (key, value) => evicted.push([key, value]));
+    map.set('a', 1);
+    map.set('a', 10);
+    map.set('b', 2);
+    map.set('c', 3);
+    assert.deepEqual(evicted, [['a', 10]]);
+    assert.deepEqual([...map.values()], [2, 3]);
+  });
 });
 
 describe('p1-parse counters and errors', function () {

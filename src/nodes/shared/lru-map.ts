@@ -1,12 +1,16 @@
 /**
  * A Map with a size limit that forgets the least recently used entry first. `p1-parse` keys
- * a reassembly buffer per message source with it, so a flow that sends ever-new topics
- * cannot grow memory without bound.
+ * a reassembly buffer per message source with it, and `p1-connection` a reader per TCP-server
+ * client, so ever-new topics or clients cannot grow memory without bound.
  */
 export class LruMap<K, V> {
   private readonly entries = new Map<K, V>();
 
-  constructor(readonly capacity: number) {
+  /** `onEvict` sees each entry forgotten for lack of room (not those replaced or cleared). */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
 
@@ -29,7 +33,15 @@ export class LruMap<K, V> {
   set(key: K, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+    if (this.entries.size > this.capacity) {
+      const [oldestKey, oldestValue] = this.entries.entries().next().value as [K, V];
+      this.entries.delete(oldestKey);
+      this.onEvict?.(oldestKey, oldestValue);
+    }
+  }
+
+  values(): IterableIterator<V> {
+    return this.entries.values();
   }
 
   clear(): void {

@@ -11,6 +11,7 @@ import type { P1Telegram } from '../../protocol/types';
 import type { Transport, TransportState } from '../../transport/transport';
 import { isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from './connection-state';
 import type { NodeStatus, Translate } from './node-red';
+import { LruMap } from './lru-map';
 import { statusFor, summarizeTelegram } from './node-status';
 
 /** What `health` reports, per connection (summed over all its byte streams). */
@@ -50,9 +51,9 @@ const MAX_STREAMS = 16;
 
 export class MeterConnection implements ConnectionHandle {
   private readonly users = new Set<ConnectionUser>();
-  private readonly readers = new Map<string, P1Reader>();
   /** Counters of readers that were dropped (old TCP-server clients), so the totals never go backwards. */
   private readonly retired: ReaderStats = emptyStats();
+  private readonly readers = new LruMap<string, P1Reader>(MAX_STREAMS, (_stream, reader) => addStats(this.retired, reader.stats));
   private currentStream = '';
   private stateValue: ConnectionState = { phase: 'idle' };
   private reconnects = 0;
@@ -130,13 +131,7 @@ export class MeterConnection implements ConnectionHandle {
 
   private reader(stream: string): P1Reader {
     let reader = this.readers.get(stream);
-    if (reader && stream !== '') {
-      // Keep the map in least-recently-heard order, so eviction hits a client that went away.
-      this.readers.delete(stream);
-      this.readers.set(stream, reader);
-    }
     if (!reader) {
-      if (this.readers.size >= MAX_STREAMS) this.retireOldestReader();
       reader = new P1Reader(this.readerOptions, {
         onTelegram: (telegram, raw) => this.onTelegram(telegram, raw, stream),
         onProblem: (problem) => this.onProblem(problem),
@@ -144,12 +139,6 @@ export class MeterConnection implements ConnectionHandle {
       this.readers.set(stream, reader);
     }
     return reader;
-  }
-
-  private retireOldestReader(): void {
-    const [oldest, reader] = this.readers.entries().next().value as [string, P1Reader];
-    addStats(this.retired, reader.stats);
-    this.readers.delete(oldest);
   }
 
   private onTransportState(state: TransportState): void {
