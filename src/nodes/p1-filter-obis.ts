@@ -5,7 +5,7 @@
  */
 import { OBIS_REGISTRY } from '../protocol/obis-registry';
 import type { P1Telegram } from '../protocol/types';
-import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './shared/node-red';
 import {
   invalidSelectors,
   ObisSelection,
@@ -24,12 +24,7 @@ interface P1FilterObisDef extends NodeDef {
   scaleToW?: boolean;
 }
 
-type SendPorts = Array<NodeMessage | NodeMessage[] | null>;
-type InputHandler = (msg: NodeMessage, send: (msgs: SendPorts) => void, done: (err?: Error) => void) => void;
-type InputNode = RuntimeNode & { on(event: 'input', handler: InputHandler): void };
-type RedWithUtil = NodeRedApi & { util: { cloneMessage<T extends NodeMessage>(msg: T): T } };
-
-export = function register(RED: RedWithUtil): void {
+export = function register(RED: NodeRedApi): void {
   function P1FilterObisNode(this: InputNode, def: P1FilterObisDef): void {
     RED.nodes.createNode(this, def);
     const node = this;

@@ -9,7 +9,7 @@ import { readReaderSettings } from './shared/connection-config';
 import { ParseCounters, seriousProblems } from './shared/parse-counters';
 import { isOutputMode, telegramMessage, type OutputMode } from './shared/telegram-message';
 import { SourceReaders } from './shared/source-readers';
-import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi } from './shared/node-red';
 
 interface P1ParseDef extends NodeDef {
   property?: string;
@@ -20,16 +20,7 @@ interface P1ParseDef extends NodeDef {
   maxTelegramSize?: number | string;
 }
 
-type InputHandler = (msg: NodeMessage, send: (msgs: Array<NodeMessage | NodeMessage[] | null>) => void, done: (err?: Error) => void) => void;
-type InputNode = RuntimeNode & { on(event: 'input', handler: InputHandler): void };
-type RedWithUtil = NodeRedApi & {
-  util: {
-    getMessageProperty(msg: NodeMessage, path: string): unknown;
-    cloneMessage<T extends NodeMessage>(msg: T): T;
-  };
-};
-
-export = function register(RED: RedWithUtil): void {
+export = function register(RED: NodeRedApi): void {
   function P1ParseNode(this: InputNode, def: P1ParseDef): void {
     RED.nodes.createNode(this, def);
     const node = this;

@@ -29,6 +29,16 @@ export interface RuntimeNode {
   on(event: 'close', handler: (removed: boolean, done: () => void) => void): void;
 }
 
+/** The `send` and `done` of an input handler: one entry per output port (an array sends several messages on that port). */
+export type SendPorts = Array<NodeMessage | NodeMessage[] | null>;
+export type InputHandler = (msg: NodeMessage, send: (msgs: SendPorts) => void, done: (err?: Error) => void) => void;
+
+/** A node with an input port. */
+export interface InputNode extends RuntimeNode {
+  on(event: 'close', handler: (removed: boolean, done: () => void) => void): void;
+  on(event: 'input', handler: InputHandler): void;
+}
+
 /** Basic properties every node's configuration carries. */
 export interface NodeDef {
   id: string;
@@ -53,5 +63,9 @@ export interface NodeRedApi {
   /** Runtime events, e.g. 'flows:started' after every deploy. */
   events: { on(event: string, listener: () => void): void; removeListener(event: string, listener: () => void): void };
   auth?: { needsPermission(permission: string): unknown };
+  util: {
+    getMessageProperty(msg: NodeMessage, path: string): unknown;
+    cloneMessage<T extends NodeMessage>(msg: T): T;
+  };
   _: Translate;
 }
