@@ -222,7 +222,7 @@ export class TelegramFramer {
         this.atLineStart = false;
         const c = bytes[i];
         if (c === BANG) {
-          if (this.length + i + 1 - segmentStart > this.maxSize) return this.overflow(bytes, segmentStart, i, true);
+          if (this.length + i + 1 - segmentStart > this.maxSize) return this.overflow(segmentStart, i, true);
           this.append(bytes, segmentStart, i + 1);
           this.crc = crc16Update(this.crc, bytes, segmentStart, i + 1);
           this.mode = Mode.Checksum;
@@ -240,7 +240,7 @@ export class TelegramFramer {
       const newline = bytes.indexOf(LF, i);
       const lineEnd = newline < 0 ? bytes.length : newline + 1;
       const room = this.maxSize - this.length - (i - segmentStart);
-      if (lineEnd - i > room) return this.overflow(bytes, segmentStart, i + room, lineBegins && room === 0);
+      if (lineEnd - i > room) return this.overflow(segmentStart, i + room, lineBegins && room === 0);
       i = lineEnd;
       if (newline >= 0) this.atLineStart = true;
     }
@@ -254,7 +254,7 @@ export class TelegramFramer {
     const digits = this.length - this.crcDigitsStart;
     const digit = digits < 4 ? hexValue(c) : -1;
     if (digit >= 0) {
-      if (this.length >= this.maxSize) return this.overflow(bytes, i, i, false);
+      if (this.length >= this.maxSize) return this.overflow(i, i, false);
       this.ensureCapacity(this.length + 1);
       this.store[this.length++] = c;
       this.statedCrc = (this.statedCrc << 4) | digit;
@@ -375,7 +375,7 @@ export class TelegramFramer {
   }
 
   /** The telegram would pass the cap at `at`: drop it and hunt on from that byte. */
-  private overflow(bytes: Buffer, segmentStart: number, at: number, atLineStart: boolean): number {
+  private overflow(segmentStart: number, at: number, atLineStart: boolean): number {
     const dropped = this.length + at - segmentStart;
     this.dropOversize(dropped, `telegram longer than ${this.maxSize} bytes dropped (no "!" line in time); resynchronising`);
     this.startHunting(atLineStart);

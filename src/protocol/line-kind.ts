@@ -1,3 +1,5 @@
+import { bytesOf } from './ascii-bytes';
+import { LineMemo } from './line-memo';
 import { hasProfileVariants, lookupObis, type ObisDefinition } from './obis-registry';
 
 /**
@@ -8,6 +10,8 @@ import { hasProfileVariants, lookupObis, type ObisDefinition } from './obis-regi
 export interface LineKind {
   /** Reduced id `A-B:C.D.E` as sent (the key in `obis`). */
   readonly key: string;
+  /** `key` as bytes (ids are ASCII), for the parser's byte comparisons. */
+  readonly keyBytes: Uint8Array;
   /** Value groups A and B of the id (for matching a cached kind by numbers). */
   readonly a: number;
   readonly b: number;
@@ -26,6 +30,11 @@ export interface LineKind {
   lastTelegram: number;
   /** The line that followed this one last time: the parser's first guess for the next line. */
   next: LineKind | undefined;
+  /**
+   * This id's last clean line, as sent and decoded (see line-memo.ts). Only for ids in the registry:
+   * they are few, so the remembered raw strings (slices of recent telegrams) keep little memory alive.
+   */
+  readonly memo: LineMemo | undefined;
 }
 
 /** Registry names whose values feed `powerNet` and the tariff sums. */
@@ -64,6 +73,7 @@ export function lineKindFor(text: string, start: number, end: number, a: number,
   const channel = a === 0 ? b : 0;
   const kind: LineKind = {
     key,
+    keyBytes: bytesOf(key),
     a,
     b,
     definition,
@@ -74,6 +84,7 @@ export function lineKindFor(text: string, start: number, end: number, a: number,
     derivedInput: channel === 0 && definition ? (DERIVED_INPUTS as readonly string[]).indexOf(definition.name) : -1,
     lastTelegram: 0,
     next: undefined,
+    memo: definition ? new LineMemo() : undefined,
   };
   // Ids come from meters, so the set is small; a stream of garbage ids must not grow it forever.
   if (cachedKinds >= MAX_CACHED_KINDS) {

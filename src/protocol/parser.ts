@@ -1,5 +1,7 @@
+import { asciiBytes } from './ascii-bytes';
 import { checkTelegramCrc } from './crc16';
 import { lineKindFor, type LineKind } from './line-kind';
+import type { LineMemo } from './line-memo';
 import { describeBadTimestamp, decodeTimestamp, looksLikeTimestamp, ZoneClock } from './timestamp';
 import type { CrcCheck, ObisGroup, ObisObject, P1Telegram, ParseOptions } from './types';
 import { canonicalUnit, decodeHexText, parseDecimal } from './values';
@@ -90,6 +92,7 @@ function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: s
     header = text.slice(headerAt + 1, headerEnd);
   }
 
+  const bytes = asciiBytes(text);
   const telegramNumber = ++telegramsScanned;
   let lineCount = 0;
   let previous: ObisObject | undefined;
@@ -97,47 +100,62 @@ function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: s
   let sawIecSuffix = false;
 
   while (pos < length) {
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = length;
-    let lineEnd = eol > pos && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-    const first = text.charCodeAt(pos);
-    if (first === 33 /* ! */) break;
+    const expected = previousKind ? previousKind.next : firstLineKind;
+    let eol: number;
+    let kind: LineKind | undefined;
+    let object: ObisObject | undefined;
+    if (bytes !== undefined && expected !== undefined && expected.memo?.matches(bytes, pos, length, clock)) {
+      // The line this id had last time, byte for byte (see line-memo.ts): no search for its end, no decoding.
+      kind = expected;
+      object = replayLine(kind, expected.memo, warnings);
+      if (bytes[pos + kind.key.length] !== 40 /* ( */) sawIecSuffix = true;
+      eol = pos + expected.memo.lineLength - 1;
+    } else {
+      eol = text.indexOf('\n', pos);
+      if (eol < 0) eol = length;
+      let lineEnd = eol > pos && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+      const first = text.charCodeAt(pos);
+      if (first === 33 /* ! */) break;
 
-    if (first === 40 /* ( */) {
-      // DSMR 2.2/3: a line that starts with '(' continues the previous object (24.3.0 values).
-      const consumed = scanGroups(text, pos, lineEnd, warnings, previousKind ? previousKind.key : 'continuation line');
-      if (previous && previousKind) {
-        appendGroups(previous, previousKind, clock, warnings);
-      } else {
-        warnings.push(`line "${excerpt(text, pos, lineEnd)}" continues no data line; ignored`);
-      }
-      lineEnd = consumed;
-    } else if (first >= 48 && first <= 57) {
-      const kind = readLineKind(text, pos, lineEnd, previousKind);
-      if (kind === undefined) {
+      if (first === 40 /* ( */) {
+        // DSMR 2.2/3: a line that starts with '(' continues the previous object (24.3.0 values).
+        const consumed = scanGroups(text, pos, lineEnd, warnings, previousKind ? previousKind.key : 'continuation line');
+        if (previous && previousKind) {
+          appendGroups(previous, previousKind, clock, warnings);
+        } else {
+          warnings.push(`line "${excerpt(text, pos, lineEnd)}" continues no data line; ignored`);
+        }
+        lineEnd = consumed;
+      } else if (first >= 48 && first <= 57) {
+        kind = readLineKind(text, bytes, pos, lineEnd, expected);
+        if (kind === undefined) {
+          warnings.push(`unreadable line "${excerpt(text, pos, lineEnd)}"; skipped`);
+        } else {
+          if (groupsAt > pos + kind.key.length) sawIecSuffix = true; // `1-0:1.8.0*255(` — group F, not part of the key
+          if (previousKind) previousKind.next = kind;
+          else firstLineKind = kind;
+          object = decodeLine(text, bytes, pos, lineEnd, eol, kind, clock, warnings);
+          lineEnd = groupsEnd;
+        }
+      } else if (!isBlank(text, pos, lineEnd)) {
         warnings.push(`unreadable line "${excerpt(text, pos, lineEnd)}"; skipped`);
-      } else {
-        if (groupsAt > pos + kind.key.length) sawIecSuffix = true; // `1-0:1.8.0*255(` — group F, not part of the key
-        if (previousKind) previousKind.next = kind;
-        else firstLineKind = kind;
-        lineEnd = scanGroups(text, groupsAt, lineEnd, warnings, kind.key);
-        const object = buildObject(kind, clock, warnings);
-        if (kind.lastTelegram === telegramNumber) warnings.push(`${kind.key} appears twice; the last line is kept`);
-        kind.lastTelegram = telegramNumber;
-        lineKeys[lineCount] = kind.key;
-        lineKinds[lineCount] = kind;
-        lineObjects[lineCount] = object;
-        lineCount++;
-        previous = object;
-        previousKind = kind;
       }
-    } else if (!isBlank(text, pos, lineEnd)) {
-      warnings.push(`unreadable line "${excerpt(text, pos, lineEnd)}"; skipped`);
+
+      if (lineEnd > eol) {
+        eol = text.indexOf('\n', lineEnd);
+        if (eol < 0) eol = length;
+      }
     }
 
-    if (lineEnd > eol) {
-      eol = text.indexOf('\n', lineEnd);
-      if (eol < 0) eol = length;
+    if (kind !== undefined && object !== undefined) {
+      if (kind.lastTelegram === telegramNumber) warnings.push(`${kind.key} appears twice; the last line is kept`);
+      kind.lastTelegram = telegramNumber;
+      lineKeys[lineCount] = kind.key;
+      lineKinds[lineCount] = kind;
+      lineObjects[lineCount] = object;
+      lineCount++;
+      previous = object;
+      previousKind = kind;
     }
     pos = eol + 1;
   }
@@ -155,12 +173,12 @@ let groupsAt = 0;
 
 /**
  * The kind of the data line at `pos`, or undefined for a malformed id. Meters repeat their
- * line order, so the line that followed `previous` last time is tried first with one key
- * comparison; only when that guess fails is the id read digit by digit. Sets `groupsAt`.
+ * line order, so the line that followed the previous one last time (`expected`) is tried
+ * first with one key comparison (on the text's bytes; none for text that is not ASCII); only
+ * when that guess fails is the id read digit by digit. Sets `groupsAt`.
  */
-function readLineKind(text: string, pos: number, lineEnd: number, previous: LineKind | undefined): LineKind | undefined {
-  const expected = previous ? previous.next : firstLineKind;
-  if (expected !== undefined && startsWithKey(text, pos, expected.key)) {
+function readLineKind(text: string, bytes: Uint8Array | undefined, pos: number, lineEnd: number, expected: LineKind | undefined): LineKind | undefined {
+  if (expected !== undefined && bytes !== undefined && startsWithKey(bytes, pos, lineEnd, expected.keyBytes)) {
     groupsAt = pos + expected.key.length;
     return expected;
   }
@@ -170,11 +188,37 @@ function readLineKind(text: string, pos: number, lineEnd: number, previous: Line
   return lineKindFor(text, pos, idEnd, idA, idB, idCde);
 }
 
-/** `text` has `key(` at `pos` (a plain loop: cheaper than `startsWith` for these short keys). */
-function startsWithKey(text: string, pos: number, key: string): boolean {
+/** Set by `decodeLine`: the end of the last line the value groups took. */
+let groupsEnd = 0;
+
+/**
+ * The object of the data line at `pos` of `kind`, its value groups decoded from `groupsAt`;
+ * remembered in the kind's memo when the result depends on the line's own text alone.
+ * Sets `groupsEnd`.
+ */
+function decodeLine(text: string, bytes: Uint8Array | undefined, pos: number, lineEnd: number, eol: number, kind: LineKind, clock: ZoneClock, warnings: string[]): ObisObject {
+  const warningCount = warnings.length;
+  groupsEnd = scanGroups(text, groupsAt, lineEnd, warnings, kind.key);
+  const object = buildObject(kind, clock, warnings);
+  // A group not closed on its line depends on the lines after it; a last line without a break cannot be compared whole.
+  if (bytes !== undefined && kind.memo !== undefined && groupsClosedOnLine && eol < text.length) {
+    kind.memo.remember(bytes, pos, eol + 1, clock, object, warnings, warningCount);
+  }
+  return object;
+}
+
+/** The object (and the warnings) of the line `memo` remembers, for a line with the same text. */
+function replayLine(kind: LineKind, memo: LineMemo, warnings: string[]): ObisObject {
+  memo.repeatWarnings(warnings);
+  return newObject(kind.definition?.name, memo.value, memo.unit, memo.time, memo.text, memo.groups());
+}
+
+/** The line `bytes[pos, lineEnd)` starts with `key(`. */
+function startsWithKey(bytes: Uint8Array, pos: number, lineEnd: number, key: Uint8Array): boolean {
   const length = key.length;
-  for (let i = 0; i < length; i++) if (text.charCodeAt(pos + i) !== key.charCodeAt(i)) return false;
-  return text.charCodeAt(pos + length) === 40 /* ( */;
+  if (pos + length >= lineEnd) return false;
+  for (let i = 0; i < length; i++) if (bytes[pos + i] !== key[i]) return false;
+  return bytes[pos + length] === 40 /* ( */;
 }
 
 /**
@@ -219,6 +263,7 @@ function scanObisId(text: string, pos: number, lineEnd: number): number {
  */
 function scanGroups(text: string, pos: number, lineEnd: number, warnings: string[], key: string): number {
   groupCount = 0;
+  groupsClosedOnLine = true;
   let p = pos;
   while (p < lineEnd && text.charCodeAt(p) === 40) {
     const close = text.indexOf(')', p + 1);
@@ -227,6 +272,7 @@ function scanGroups(text: string, pos: number, lineEnd: number, warnings: string
       p = close + 1;
       continue;
     }
+    groupsClosedOnLine = false;
     const wrapped = readWrappedGroup(text, p + 1, lineEnd);
     if (!wrapped) {
       warnings.push(`${key}: value group without ')'; read to the end of the line`);
@@ -241,6 +287,9 @@ function scanGroups(text: string, pos: number, lineEnd: number, warnings: string
   if (p < lineEnd) warnings.push(`${key}: unexpected text after the values: "${excerpt(text, p, lineEnd)}"`);
   return lineEnd;
 }
+
+/** Set by `scanGroups`: every group closed on the line where it opened. */
+let groupsClosedOnLine = true;
 
 function pushGroup(source: string, start: number, end: number): void {
   groupSource[groupCount] = source;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { crc16, crc16String, crc16Update, formatCrc, checkTelegramCrc } from '../../src/protocol/crc16';
+import { crc16, crc16String, crc16Update, findTerminator, formatCrc, checkTelegramCrc } from '../../src/protocol/crc16';
 import { SeededRandom } from './seeded-random';
 
 describe('crc16 (CRC-16/ARC)', () => {
@@ -36,6 +36,14 @@ describe('crc16 (CRC-16/ARC)', () => {
 
   it('takes the "!" at the start of a line as the end, not one inside the header', () => {
     assert.equal(checkTelegramCrc('/AC!E\r\n\r\n!' + formatCrc(crc16String('/AC!E\r\n\r\n!')) + '\r\n').valid, true);
+  });
+
+  it('finds the terminator: the first "!" that starts a line', () => {
+    assert.equal(findTerminator('/X!Y\r\n\r\n1-0:1.8.1(1!)\r\n!ABCD\r\n'), 23);
+    assert.equal(findTerminator('!\n!'), 2);
+    assert.equal(findTerminator('/X\r\n!'), 4);
+    assert.equal(findTerminator('/X!\r\n'), -1);
+    assert.equal(findTerminator(''), -1);
   });
 
   describe('agrees with a bit-by-bit CRC-16/ARC (the table-driven code reads 8 bytes per step)', () => {
