@@ -81,9 +81,18 @@ export function formatCrc(crc: number): string {
  * capture tool or a bridge) is also checked as if every LF were CR LF.
  */
 export function checkTelegramCrc(text: string): CrcCheck {
+  return checkCrc(text, undefined);
+}
+
+/** `checkTelegramCrc` for a text already copied to bytes (`asciiBytes`): the CRC reads those, saving a second copy. */
+export function checkAsciiTelegramCrc(text: string, bytes: Uint8Array): CrcCheck {
+  return checkCrc(text, bytes);
+}
+
+function checkCrc(text: string, bytes: Uint8Array | undefined): CrcCheck {
   const bang = findTerminator(text);
-  if (bang < 0) return { present: false, stated: null, computed: formatCrc(crc16String(text)), valid: null };
-  const computedCrc = crc16String(text, text.indexOf('/'), bang + 1);
+  if (bang < 0) return { present: false, stated: null, computed: formatCrc(crcOf(text, bytes, 0, text.length)), valid: null };
+  const computedCrc = crcOf(text, bytes, text.indexOf('/'), bang + 1);
   const stated = readStatedCrc(text, bang + 1);
   const computed = formatCrc(computedCrc);
   if (stated === null) return { present: false, stated: null, computed, valid: null };
@@ -94,6 +103,11 @@ export function checkTelegramCrc(text: string): CrcCheck {
     if (restored === stated) return { present: true, stated, computed: restored, valid: true, restoredCrLf: true };
   }
   return { present: true, stated, computed, valid: false };
+}
+
+/** CRC of `text[start, end)` (end ≤ text length), from `bytes` (the text as ASCII bytes) when given. */
+function crcOf(text: string, bytes: Uint8Array | undefined, start: number, end: number): number {
+  return bytes === undefined ? crc16String(text, start, end) : crc16Update(0, bytes, start, end);
 }
 
 /** Index of the `!` that ends the telegram: the first `!` at the start of a line. -1 if none. */

@@ -37,7 +37,6 @@ export function interpretTelegram(scanned: ScannedTelegram, clock: ZoneClock, cr
   const { header, obis } = scanned;
   const manufacturer = header.slice(0, 3);
   const profile = inferProfile(manufacturer, obis, scanned.sawIecSuffix);
-  const mbus: Record<string, MbusDevice> = {};
   fields.reset();
   units.reset();
   // Identity first, then the flat fields, then obis/crc/warnings: the order users see in the debug sidebar.
@@ -49,18 +48,18 @@ export function interpretTelegram(scanned: ScannedTelegram, clock: ZoneClock, cr
   fields.add('equipmentId', idOf(obis['0-0:96.1.1']) ?? idOf(obis['0-0:42.0.0']));
   fields.add('timestamp', timestampOf(obis));
   const unitsAt = fields.add('units', null);
-  fields.add('mbus', mbus);
+  const mbusAt = fields.add('mbus', null);
 
   const devices: MbusDevice[] = [];
-  derivedInputs.fill(undefined);
-  channelReadingRank.length = 0;
+  forgetDevices();
+  for (let i = 0; i < derivedInputs.length; i++) derivedInputs[i] = undefined; // a loop: `fill` costs a runtime call
   for (let i = 0; i < scanned.count; i++) {
     const kind = scanned.kinds[i];
     const object = scanned.objects[i];
     const definition = kind.profileVariants ? lookupObis(kind.key, profile) : kind.definition;
     if (!definition) continue;
     if (kind.profileVariants) object.name = definition.name; // the scanner named it by the general meaning
-    if (kind.channel !== 0) addToDevice(deviceFor(mbus, devices, kind.channel), definition.name, object);
+    if (kind.channel !== 0) addToDevice(deviceFor(devices, kind.channel), definition.name, object);
     else addFlatField(definition.name, definition.kind, object, clock, warnings);
     if (kind.derivedInput >= 0) derivedInputs[kind.derivedInput] = object;
   }
@@ -71,6 +70,7 @@ export function interpretTelegram(scanned: ScannedTelegram, clock: ZoneClock, cr
   fields.add('crc', crc);
   fields.add('warnings', warnings);
   fields.set(unitsAt, units.build(unitShapes));
+  fields.set(mbusAt, mbusObject(devices));
   return fields.build(telegramShapes) as P1Telegram;
 }
 
@@ -97,7 +97,7 @@ class FieldList {
 
   build(shapes: ObjectShapes): Record<string, unknown> {
     const object = shapes.build(this.keys, this.values, this.count);
-    this.values.fill(undefined, 0, this.count); // let the values be collected
+    for (let i = 0; i < this.count; i++) this.values[i] = undefined; // let the values be collected (a loop: `fill` costs a runtime call)
     return object;
   }
 }
@@ -295,17 +295,55 @@ function readingRank(name: string): number {
   }
 }
 
-/** Rank of the reading each channel (index) has so far, for the telegram being interpreted. */
+/** Rank of the reading each channel (index) has so far, for the telegram being interpreted (0 or absent: none). */
 const channelReadingRank: number[] = [];
 
-function deviceFor(mbus: Record<string, MbusDevice>, devices: MbusDevice[], channel: number): MbusDevice {
-  let device = mbus[channel];
+/**
+ * The devices of the telegram being interpreted by channel, and their channels (`deviceCount` of
+ * them) as numbers and as keys of `mbus`. `mbus` is built at the end in one go (see object-shapes.ts):
+ * storing an index key into an empty object costs an elements-store allocation and transition.
+ */
+const deviceByChannel: Array<MbusDevice | undefined> = [];
+const deviceChannels: number[] = [];
+const deviceKeys: string[] = [];
+let deviceCount = 0;
+const mbusShapes = new ObjectShapes();
+
+/**
+ * Forgets the last telegram's devices and reading ranks (at the start: an interrupted telegram
+ * leaves none behind). Entry by entry: setting an array's `length` costs a runtime call.
+ */
+function forgetDevices(): void {
+  for (let i = 0; i < deviceCount; i++) {
+    deviceByChannel[deviceChannels[i]] = undefined;
+    channelReadingRank[deviceChannels[i]] = 0;
+  }
+  deviceCount = 0;
+}
+
+function deviceFor(devices: MbusDevice[], channel: number): MbusDevice {
+  let device = deviceByChannel[channel];
   if (!device) {
     device = { channel, deviceType: null, kind: 'unknown', equipmentId: null, reading: null, unit: null, readingTime: null };
-    mbus[channel] = device;
+    deviceByChannel[channel] = device;
+    deviceChannels[deviceCount] = channel;
+    deviceKeys[deviceCount] = channelKey(channel);
+    deviceCount++;
     devices.push(device);
   }
   return device;
+}
+
+/** `mbus`: the devices by channel. */
+function mbusObject(devices: MbusDevice[]): Record<string, MbusDevice> {
+  return mbusShapes.build(deviceKeys, devices, deviceCount) as Record<string, MbusDevice>;
+}
+
+/** Channel numbers as strings, made once each. */
+const channelKeys: string[] = [];
+
+function channelKey(channel: number): string {
+  return (channelKeys[channel] ??= String(channel));
 }
 
 function addToDevice(device: MbusDevice, name: string, object: ObisObject): void {

@@ -1,5 +1,5 @@
-import { asciiBytes } from './ascii-bytes';
-import { checkTelegramCrc } from './crc16';
+import { asciiBytes, viewOf } from './ascii-bytes';
+import { checkAsciiTelegramCrc, checkTelegramCrc } from './crc16';
 import { lineKindFor, type LineKind } from './line-kind';
 import type { LineMemo } from './line-memo';
 import { describeBadTimestamp, decodeTimestamp, looksLikeTimestamp, ZoneClock } from './timestamp';
@@ -22,9 +22,10 @@ export function parseTelegram(text: string, options?: ParseOptions, crc?: CrcChe
   const warnings: string[] = [];
   try {
     const source = typeof text === 'string' ? text : String(text); // JavaScript callers may pass a Buffer
-    const check = crc ?? checkOwnCrc(source);
+    const bytes = asciiBytes(source);
+    const check = crc ?? checkOwnCrc(source, bytes);
     const clock = clockFor(options?.timezone, warnings);
-    return scanTelegram(source, clock, check, warnings);
+    return scanTelegram(source, bytes, clock, check, warnings);
   } catch (error) {
     // Only a bug can get here; the caller still gets a well-formed (empty) telegram.
     warnings.push(`parser error: ${error instanceof Error ? error.message : String(error)}`);
@@ -33,8 +34,8 @@ export function parseTelegram(text: string, options?: ParseOptions, crc?: CrcChe
 }
 
 /** A fragment without its `/` header cannot be checked: whatever CRC it ends with covers bytes we do not have. */
-function checkOwnCrc(text: string): CrcCheck {
-  const check = checkTelegramCrc(text);
+function checkOwnCrc(text: string, bytes: Uint8Array | undefined): CrcCheck {
+  const check = bytes === undefined ? checkTelegramCrc(text) : checkAsciiTelegramCrc(text, bytes);
   return text.indexOf('/') < 0 && check.valid !== null ? { ...check, valid: null } : check;
 }
 
@@ -77,7 +78,8 @@ const obisShapes = new ObjectShapes();
 /** Numbers each scan, so that a line kind can tell whether it was already seen in this telegram. */
 let telegramsScanned = 0;
 
-function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: string[]): P1Telegram {
+/** `bytes`: the text as ASCII bytes (`asciiBytes`), or undefined when it is not ASCII. */
+function scanTelegram(text: string, bytes: Uint8Array | undefined, clock: ZoneClock, crc: CrcCheck, warnings: string[]): P1Telegram {
   const length = text.length;
   const headerAt = text.indexOf('/');
   let header = '';
@@ -92,7 +94,7 @@ function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: s
     header = text.slice(headerAt + 1, headerEnd);
   }
 
-  const bytes = asciiBytes(text);
+  const view = bytes === undefined ? undefined : viewOf(bytes);
   const telegramNumber = ++telegramsScanned;
   let lineCount = 0;
   let previous: ObisObject | undefined;
@@ -104,7 +106,7 @@ function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: s
     let eol: number;
     let kind: LineKind | undefined;
     let object: ObisObject | undefined;
-    if (bytes !== undefined && expected !== undefined && expected.memo?.matches(bytes, pos, length, clock)) {
+    if (bytes !== undefined && view !== undefined && expected !== undefined && expected.memo?.matches(bytes, view, pos, length, clock)) {
       // The line this id had last time, byte for byte (see line-memo.ts): no search for its end, no decoding.
       kind = expected;
       object = replayLine(kind, expected.memo, warnings);
@@ -134,7 +136,7 @@ function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: s
           if (groupsAt > pos + kind.key.length) sawIecSuffix = true; // `1-0:1.8.0*255(` — group F, not part of the key
           if (previousKind) previousKind.next = kind;
           else firstLineKind = kind;
-          object = decodeLine(text, bytes, pos, lineEnd, eol, kind, clock, warnings);
+          object = decodeLine(text, bytes, view, pos, lineEnd, eol, kind, clock, warnings);
           lineEnd = groupsEnd;
         }
       } else if (!isBlank(text, pos, lineEnd)) {
@@ -162,7 +164,8 @@ function scanTelegram(text: string, clock: ZoneClock, crc: CrcCheck, warnings: s
 
   const obis = obisShapes.build(lineKeys, lineObjects, lineCount) as Record<string, ObisObject>;
   const telegram = interpretTelegram({ header, obis, kinds: lineKinds, objects: lineObjects, count: lineCount, sawIecSuffix }, clock, crc, warnings);
-  lineObjects.fill(undefined as unknown as ObisObject, 0, lineCount); // let the objects be collected
+  // Let the objects be collected (a loop: `fill` costs a runtime call).
+  for (let i = 0; i < lineCount; i++) lineObjects[i] = undefined as unknown as ObisObject;
   return telegram;
 }
 
@@ -196,13 +199,13 @@ let groupsEnd = 0;
  * remembered in the kind's memo when the result depends on the line's own text alone.
  * Sets `groupsEnd`.
  */
-function decodeLine(text: string, bytes: Uint8Array | undefined, pos: number, lineEnd: number, eol: number, kind: LineKind, clock: ZoneClock, warnings: string[]): ObisObject {
+function decodeLine(text: string, bytes: Uint8Array | undefined, view: DataView | undefined, pos: number, lineEnd: number, eol: number, kind: LineKind, clock: ZoneClock, warnings: string[]): ObisObject {
   const warningCount = warnings.length;
   groupsEnd = scanGroups(text, groupsAt, lineEnd, warnings, kind.key);
   const object = buildObject(kind, clock, warnings);
   // A group not closed on its line depends on the lines after it; a last line without a break cannot be compared whole.
-  if (bytes !== undefined && kind.memo !== undefined && groupsClosedOnLine && eol < text.length) {
-    kind.memo.remember(bytes, pos, eol + 1, clock, object, warnings, warningCount);
+  if (bytes !== undefined && view !== undefined && kind.memo !== undefined && groupsClosedOnLine && eol < text.length) {
+    kind.memo.remember(bytes, view, pos, eol + 1, clock, object, warnings, warningCount);
   }
   return object;
 }

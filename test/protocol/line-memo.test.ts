@@ -48,6 +48,17 @@ describe('parseTelegram: lines repeated from the previous telegram', () => {
     assert.equal(changed.obis['1-0:1.8.1'].groups[0].raw, '001581.124*kWh');
   });
 
+  it('reads a line right through runs of changes and repeats (a memo that keeps missing rests, then tries again)', () => {
+    // Values that change for a while, then repeat, then change and repeat again, in every order.
+    const values = [...Array.from({ length: 60 }, (_, i) => i), 7, 7, 7, 7, 8, 8, 7, ...Array.from({ length: 50 }, (_, i) => i % 3), 9, 9, 9];
+    for (const [i, value] of values.entries()) {
+      const power = `00.${String(value).padStart(3, '0')}`;
+      const result = parseTelegram(telegram([...lines, `1-0:1.7.0(${power}*kW)`]));
+      assert.equal(result.powerDelivered, value / 1000, `telegram ${i}`);
+      assert.equal(result.obis['1-0:1.7.0'].groups[0].raw, `${power}*kW`, `telegram ${i}`);
+    }
+  });
+
   it('decodes time stamps again for another time zone', () => {
     const amsterdam = parseTelegram(telegram(lines));
     const newYork = parseTelegram(telegram(lines), { timezone: 'America/New_York' });
