@@ -1,4 +1,5 @@
 import { createDecipheriv } from 'node:crypto';
+import { GLO_CIPHERING, isAxdrLengthStart, readAxdrLength } from './dlms';
 
 /**
  * Decrypt a DLMS general-glo-ciphering frame (Luxembourg Smarty and other meters that wrap
@@ -32,7 +33,6 @@ export interface DecryptOptions {
 /** The authentication key every Luxembourg Smarty meter uses (LU P1 spec §3.2.5). */
 export const LUXEMBOURG_AUTHENTICATION_KEY = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');
 
-const GLO_CIPHERING = 0xdb;
 const AUTHENTICATED_AND_ENCRYPTED = 0x30;
 const ENCRYPTED_ONLY = 0x20;
 const FRAME_COUNTER_LENGTH = 4;
@@ -85,15 +85,10 @@ function splitFrame(frame: Uint8Array): FrameParts {
   }
   const titleEnd = 2 + frame[1];
   if (frame.length <= titleEnd) throw new DecryptError('truncated', 'encrypted frame ends inside its system title');
-  let at = titleEnd;
-  let length = frame[at++];
-  if (length >= 0x80) {
-    const lengthBytes = length & 0x7f;
-    if (lengthBytes < 1 || lengthBytes > 2) throw new DecryptError('not-a-frame', `unsupported A-XDR length form 0x${hex2(length)}`);
-    if (frame.length < at + lengthBytes) throw new DecryptError('truncated', 'encrypted frame ends inside its length field');
-    length = 0;
-    for (let k = 0; k < lengthBytes; k++) length = (length << 8) | frame[at++];
-  }
+  if (!isAxdrLengthStart(frame[titleEnd])) throw new DecryptError('not-a-frame', `unsupported A-XDR length form 0x${hex2(frame[titleEnd])}`);
+  const axdr = readAxdrLength(frame, titleEnd, frame.length);
+  if (!axdr) throw new DecryptError('truncated', 'encrypted frame ends inside its length field');
+  const { length, contentStart: at } = axdr;
   if (frame.length < at + length) {
     throw new DecryptError('truncated', `encrypted frame announces ${length} bytes but only ${frame.length - at} follow`);
   }

@@ -1,4 +1,5 @@
 import { crc16Update, formatCrc } from './crc16';
+import { GLO_CIPHERING, SYSTEM_TITLE_LENGTH, isAxdrLengthStart, readAxdrLength } from './dlms';
 import type { CrcCheck } from './types';
 
 /**
@@ -56,9 +57,6 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const BANG = 0x21;
 const SLASH = 0x2f;
-/** DLMS tag of a general-glo-ciphering APDU. */
-const GLO_CIPHERING = 0xdb;
-const SYSTEM_TITLE_LENGTH = 8;
 /** Tag byte, system-title length byte, system title: the A-XDR length starts here. */
 const CIPHER_LENGTH_OFFSET = 2 + SYSTEM_TITLE_LENGTH;
 /** Security byte and frame counter: nothing shorter can be a ciphered APDU. */
@@ -304,7 +302,7 @@ export class TelegramFramer {
     const at = this.length;
     let valid = true;
     if (at === 1) valid = c === SYSTEM_TITLE_LENGTH;
-    else if (at === CIPHER_LENGTH_OFFSET) valid = c < 0x80 || c === 0x81 || c === 0x82;
+    else if (at === CIPHER_LENGTH_OFFSET) valid = isAxdrLengthStart(c);
     if (!valid) {
       // Not a ciphered frame after all: its bytes were garbage; look at this byte afresh.
       this.abandonCipherHeader(this.store[at - 1] === LF);
@@ -336,14 +334,7 @@ export class TelegramFramer {
 
   /** The A-XDR content length once the header holds all of it, else -1. */
   private cipherContentLength(): number {
-    if (this.length <= CIPHER_LENGTH_OFFSET) return -1;
-    const first = this.store[CIPHER_LENGTH_OFFSET];
-    if (first < 0x80) return first;
-    const lengthBytes = first & 0x7f;
-    if (this.length < CIPHER_LENGTH_OFFSET + 1 + lengthBytes) return -1;
-    let length = 0;
-    for (let k = 1; k <= lengthBytes; k++) length = (length << 8) | this.store[CIPHER_LENGTH_OFFSET + k];
-    return length;
+    return readAxdrLength(this.store, CIPHER_LENGTH_OFFSET, this.length)?.length ?? -1;
   }
 
   private readCipherBody(bytes: Buffer, i: number): number {
