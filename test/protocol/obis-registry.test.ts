@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lookupObis, OBIS_REGISTRY } from '../../src/protocol/obis-registry';
 import { canonicalUnit } from '../../src/protocol/values';
-import { FIXTURES } from '../support/paths';
+import { REPO_ROOT } from '../support/paths';
 
 /** Every OBIS code that docs/protocol.md §4 names, with short forms (`52.32.0`) completed from the code before them in the cell. */
 function codesOfProtocolSection4(): string[] {
-  const doc = fs.readFileSync(path.join(FIXTURES, '..', '..', 'docs', 'protocol.md'), 'utf8');
+  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'protocol.md'), 'utf8');
   const section = doc.slice(doc.indexOf('## 4. OBIS code table'), doc.indexOf('## 5. '));
   assert.ok(section.length > 1000, 'found §4 of protocol.md');
   const codes = new Set<string>();

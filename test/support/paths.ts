@@ -4,8 +4,8 @@ import * as path from 'node:path';
 /** The project root, found from wherever the compiled test runs. */
 export const REPO_ROOT = findRoot(__dirname);
 
-/** The shared telegram corpus, read in place (never copied into the repository). */
-export const FIXTURES = path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'telegrams');
+/** The telegram corpus (test/fixtures/telegrams/README.md): the project's own copy, with its index and expected values. */
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'telegrams');
 
 function findRoot(from: string): string {
   for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
