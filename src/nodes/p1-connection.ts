@@ -7,10 +7,10 @@
  * socket is really released, so that a redeploy never finds the port busy.
  */
 import { createTransport, listSerialPorts } from '../transport';
-import { readConnectionSettings, type P1ConnectionConfig, type P1ConnectionCredentials } from './shared/connection-config';
-import { FailedConnection, MeterConnection, type ConnectionHandle } from './shared/meter-connection';
+import { readConnectionSettings, type P1ConnectionConfig, type P1ConnectionCredentials } from '../connection/connection-config';
+import { FailedConnection, MeterConnection, type ConnectionHandle } from '../connection/meter-connection';
 import type { NodeDef, NodeRedApi, RuntimeNode, Translate } from './shared/node-red';
-import { RepeatFilter } from './shared/repeat-filter';
+import { RepeatFilter } from '../connection/repeat-filter';
 
 interface P1ConnectionNode extends RuntimeNode {
   connection: ConnectionHandle;

@@ -12,7 +12,7 @@ import {
   type FilterMode,
   type SelectionResult,
   type TopicStyle,
-} from './shared/obis-selection';
+} from './p1-filter-obis/obis-selection';
 
 interface P1FilterObisDef extends NodeDef {
   values?: unknown;

@@ -3,10 +3,10 @@
  * state change with the health counters (output 2). Its status mirrors the connection's state.
  */
 import type { P1Telegram } from '../protocol/types';
-import type { ConnectionState } from './shared/connection-state';
-import { EmitGate } from './shared/emit-gate';
-import { FlowsStartedQueue } from './shared/flows-started';
-import type { ConnectionHandle, ConnectionHealth, ConnectionUser } from './shared/meter-connection';
+import type { ConnectionState } from '../connection/connection-state';
+import { EmitGate } from './p1-in/emit-gate';
+import { FlowsStartedQueue } from './p1-in/flows-started';
+import type { ConnectionHandle, ConnectionHealth, ConnectionUser } from '../connection/meter-connection';
 import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
 import { isOutputMode, telegramMessage } from './shared/telegram-message';
 

@@ -5,10 +5,10 @@
  * reader; the set of sources is bounded too.
  */
 import type { P1Telegram } from '../protocol/types';
-import { readReaderSettings } from './shared/connection-config';
-import { ParseCounters, seriousProblems } from './shared/parse-counters';
+import { readReaderSettings } from '../connection/connection-config';
+import { ParseCounters, seriousProblems } from './p1-parse/parse-counters';
 import { isOutputMode, telegramMessage, type OutputMode } from './shared/telegram-message';
-import { SourceReaders } from './shared/source-readers';
+import { SourceReaders } from '../connection/source-readers';
 import type { InputNode, NodeDef, NodeMessage, NodeRedApi } from './shared/node-red';
 
 interface P1ParseDef extends NodeDef {

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MIN_STALL_MS, isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from '../../src/nodes/shared/connection-state';
-import { readConnectionSettings, readReaderSettings } from '../../src/nodes/shared/connection-config';
+import { MIN_STALL_MS, isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from '../../src/connection/connection-state';
+import { readConnectionSettings, readReaderSettings } from '../../src/connection/connection-config';
 import { EventEmitter } from 'node:events';
-import { EmitGate } from '../../src/nodes/shared/emit-gate';
-import { FlowsStartedQueue } from '../../src/nodes/shared/flows-started';
+import { EmitGate } from '../../src/nodes/p1-in/emit-gate';
+import { FlowsStartedQueue } from '../../src/nodes/p1-in/flows-started';
 import { formatSummary, statusFor } from '../../src/nodes/shared/node-status';
-import { RepeatFilter } from '../../src/nodes/shared/repeat-filter';
+import { RepeatFilter } from '../../src/connection/repeat-filter';
 import { REPO_ROOT } from '../support/paths';
 
 const summary = { delivered: 1.234, returned: 0.4, unit: 'kW', time: '12:03:04' };

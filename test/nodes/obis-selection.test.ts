@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { invalidSelectors, ObisSelection, parseSelector, pickValues, scaleToBaseUnit, type SelectionOptions } from '../../src/nodes/shared/obis-selection';
+import { invalidSelectors, ObisSelection, parseSelector, pickValues, scaleToBaseUnit, type SelectionOptions } from '../../src/nodes/p1-filter-obis/obis-selection';
 import { parseTelegram } from '../../src/protocol/parser';
 import type { P1Telegram } from '../../src/protocol/types';
 import { FIXTURES } from '../support/paths';

@@ -4,7 +4,7 @@
  * Buffer or string, encrypted; errors reach a Catch node.
  */
 import { strict as assert } from 'node:assert';
-import { MAX_SOURCES } from '../../src/nodes/shared/source-readers';
+import { MAX_SOURCES } from '../../src/connection/source-readers';
 import { loadCorpus, loadEncryptedFixtures } from '../protocol/corpus-files';
 import { chunked, SeededRandom } from '../protocol/seeded-random';
 import { fixture, helper, NODES, numberedTelegram, recorder, statusesOf, telegramNumber, waitFor, type FlowNode, type Msg } from './connection-harness';

@@ -6,7 +6,7 @@
  * through the `translate` function, so that they follow the runtime's language.
  */
 import type { P1Telegram } from '../../protocol/types';
-import type { ConnectionState, TelegramSummary } from './connection-state';
+import type { ConnectionState, TelegramSummary } from '../../connection/connection-state';
 import type { NodeStatus, Translate } from './node-red';
 
 export function statusFor(state: ConnectionState, translate: Translate): NodeStatus {

@@ -3,7 +3,7 @@
  * decision which reader problems are errors a Catch node must see. Pure.
  */
 import type { ReaderProblem } from '../../protocol/reader';
-import type { NodeStatus, Translate } from './node-red';
+import type { NodeStatus, Translate } from '../shared/node-red';
 
 /**
  * Problems worth an error for this input, or none. Bytes around telegrams (a capture that

@@ -6,7 +6,7 @@
  * when to fire the stall watchdog (`stallDelayMs`). Every user node's status and the health
  * output are derived from the resulting state.
  */
-import type { TransportState } from '../../transport/transport';
+import type { TransportState } from '../transport/transport';
 
 export type ConnectionPhase = 'idle' | 'connecting' | 'waiting' | 'receiving' | 'stalled' | 'reconnecting' | 'closed' | 'failed';
 

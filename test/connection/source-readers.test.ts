@@ -3,9 +3,9 @@
  * sources, the LRU map under it, and the counters and error decision behind its status.
  */
 import { strict as assert } from 'node:assert';
-import { LruMap } from '../../src/nodes/shared/lru-map';
-import { ParseCounters, seriousProblems } from '../../src/nodes/shared/parse-counters';
-import { MAX_SOURCES, SourceReaders } from '../../src/nodes/shared/source-readers';
+import { LruMap } from '../../src/connection/lru-map';
+import { ParseCounters, seriousProblems } from '../../src/nodes/p1-parse/parse-counters';
+import { MAX_SOURCES, SourceReaders } from '../../src/connection/source-readers';
 import { numberedTelegram } from './connection-harness';
 
 describe('SourceReaders (p1-parse reassembly)', function () {

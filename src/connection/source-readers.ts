@@ -3,8 +3,8 @@
  * TCP connection…) gets its own reader, so fragments from different meters never mix.
  * Both each reader's buffer and the number of sources are bounded. No Node-RED in here.
  */
-import { P1Reader, type ReaderOptions, type ReaderProblem } from '../../protocol/reader';
-import type { P1Telegram } from '../../protocol/types';
+import { P1Reader, type ReaderOptions, type ReaderProblem } from '../protocol/reader';
+import type { P1Telegram } from '../protocol/types';
 import { LruMap } from './lru-map';
 
 /** At most this many sources are reassembled at once; the least recently heard one is forgotten. */

@@ -3,8 +3,8 @@
  * them) into a transport configuration and reader options, or a clear reason why it is invalid.
  * Pure: validation happens here once, so the runtime never opens a port with nonsense settings.
  */
-import type { ReaderOptions } from '../../protocol/reader';
-import type { SerialFraming, TransportConfig } from '../../transport';
+import type { ReaderOptions } from '../protocol/reader';
+import type { SerialFraming, TransportConfig } from '../transport';
 
 export type SourceKind = 'serial' | 'tcp-client' | 'tcp-server' | 'replay' | 'simulator';
 

@@ -6,13 +6,13 @@
  * Reference counted: the transport opens when the first user subscribes and closes when the
  * last one leaves; `shutdown()` resolves only once the port or socket is really released.
  */
-import { P1Reader, type ReaderOptions, type ReaderProblem, type ReaderStats } from '../../protocol/reader';
-import type { P1Telegram } from '../../protocol/types';
-import type { Transport, TransportState } from '../../transport/transport';
+import { P1Reader, type ReaderOptions, type ReaderProblem, type ReaderStats } from '../protocol/reader';
+import type { P1Telegram } from '../protocol/types';
+import type { Transport, TransportState } from '../transport/transport';
 import { isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from './connection-state';
-import type { NodeStatus, Translate } from './node-red';
+import type { NodeStatus, Translate } from '../nodes/shared/node-red';
 import { LruMap } from './lru-map';
-import { statusFor, summarizeTelegram } from './node-status';
+import { statusFor, summarizeTelegram } from '../nodes/shared/node-status';
 
 /** What `health` reports, per connection (summed over all its byte streams). */
 export interface ConnectionHealth {
