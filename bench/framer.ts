@@ -1,6 +1,6 @@
 /**
  * Streaming throughput: the framer alone (MB/s, CRC included) and P1Reader end to end
- * (framer + decrypt + parser, telegrams/s), over the whole shared corpus as one byte stream
+ * (framer + decrypt + parser, telegrams/s), over the whole telegram corpus as one byte stream
  * cut into seeded random chunks of 1–4096 bytes, as a serial port or socket delivers it.
  */
 import { TelegramFramer } from '../src/protocol/framer';

@@ -1,5 +1,5 @@
 /**
- * p1-parse in the real Node-RED runtime: telegrams from the shared corpus arrive whole, in
+ * p1-parse in the real Node-RED runtime: telegrams from the corpus arrive whole, in
  * 1-byte and random-size fragments, several per message, interleaved from two sources, as
  * Buffer or string, encrypted; errors reach a Catch node.
  */

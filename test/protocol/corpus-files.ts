@@ -1,5 +1,5 @@
 /**
- * The shared telegram corpus as the framer, decrypt and reader tests see it: read in place
+ * The telegram corpus (test/fixtures/telegrams) as the framer, decrypt and reader tests see it: read
  * from `FIXTURES`, described by its `index.tsv`.
  */
 import * as fs from 'node:fs';

@@ -6,7 +6,7 @@ import type { ObisObject, P1Telegram } from '../../src/protocol/types';
 import { FIXTURES } from '../support/paths';
 
 /**
- * The shared corpus, read in place: every telegram parses, its CRC verdict matches index.tsv,
+ * The telegram corpus (test/fixtures/telegrams): every telegram parses, its CRC verdict matches index.tsv,
  * and every value a source test suite asserted (expected/**.json) equals ours.
  */
 

@@ -40,6 +40,12 @@ describe('OBIS registry', () => {
     assert.deepEqual(missing, []);
   });
 
+  it('has every one of its codes documented in docs/protocol.md §4', () => {
+    const documented = new Set(codesOfProtocolSection4());
+    const undocumented = OBIS_REGISTRY.map((definition) => definition.code).filter((code) => !documented.has(code));
+    assert.deepEqual([...new Set(undocumented)], [], 'add these codes to the OBIS code table of docs/protocol.md');
+  });
+
   it('has a complete, well-formed entry for every code', () => {
     for (const definition of OBIS_REGISTRY) {
       assert.match(definition.code, /^\d+-(\d+|n):\d+\.\d+\.\d+$/, definition.code);
