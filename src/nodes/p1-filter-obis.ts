@@ -1,9 +1,8 @@
 /**
  * `p1-filter-obis`: picks chosen values out of a parsed telegram and sends them in the shape
  * dashboards, databases and MQTT take directly. The selection logic lives in
- * shared/obis-selection.ts; this file only wires it to Node-RED.
+ * p1-filter-obis/obis-selection.ts; this file only wires it to Node-RED.
  */
-import { OBIS_REGISTRY } from '../protocol/obis-registry';
 import type { P1Telegram } from '../protocol/types';
 import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './shared/node-red';
 import {
@@ -13,6 +12,7 @@ import {
   type SelectionResult,
   type TopicStyle,
 } from './p1-filter-obis/obis-selection';
+import { pickerEntries } from './p1-filter-obis/picker-entries';
 
 interface P1FilterObisDef extends NodeDef {
   values?: unknown;
@@ -78,8 +78,8 @@ export = function register(RED: NodeRedApi): void {
 
   RED.nodes.registerType('p1-filter-obis', P1FilterObisNode);
 
-  // The editor's value picker offers every known code with its friendly name, label and unit.
-  const registry = OBIS_REGISTRY.map(({ name, code, label, unit }) => ({ name, code, label, unit }));
+  // The editor's value picker offers `gas`, `water`, `heat` and every known code with its friendly name, label and unit.
+  const registry = pickerEntries();
   const permission = RED.auth ? [RED.auth.needsPermission('p1-filter-obis.read')] : [];
   RED.httpAdmin.get('/p1-filter-obis/registry', ...permission, (_req: unknown, res: { json(body: unknown): void }) => {
     res.json(registry);

@@ -1,7 +1,7 @@
 /**
  * p1-filter-obis in the real Node-RED runtime, fed by a real p1-parse from corpus telegrams:
  * the messages each mode sends, the filters over time (with a fake clock), and the admin
- * endpoint that gives the editor the OBIS registry.
+ * endpoint that gives the editor's value picker the OBIS registry and the gas/water/heat shortcuts.
  */
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
@@ -150,10 +150,11 @@ describe('p1-filter-obis node', function () {
     assert.equal(flow.outputs[0][0].topic, 'powerDelivered');
   });
 
-  it('gives the editor the OBIS registry (name, code, label, unit)', async function () {
+  it('gives the editor gas, water, heat and the OBIS registry (name, code, label, unit)', async function () {
     await loadFilterFlow({ values: ['powerDelivered'] });
     const response = await helper.request().get('/p1-filter-obis/registry').expect(200);
-    assert.equal(response.body.length, OBIS_REGISTRY.length);
+    assert.equal(response.body.length, OBIS_REGISTRY.length + 3);
+    assert.deepEqual(response.body[0], { name: 'gas', label: 'Gas meter reading (any M-Bus channel)', unit: 'm3' });
     assert.deepEqual(response.body.find((e: { code: string }) => e.code === '1-0:1.7.0'), { name: 'powerDelivered', code: '1-0:1.7.0', label: 'Power delivered', unit: 'kW' });
   });
 });
