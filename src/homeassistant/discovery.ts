@@ -7,7 +7,8 @@
  * - a sensor needs `state_topic`; `unique_id` and a `device` with `identifiers` put it in the
  *   device registry; `value_template` picks its value out of a JSON state payload;
  * - `availability_topic` with the default payloads `online` / `offline`;
- * - an empty retained config removes the entity.
+ * - an empty retained config removes the entity;
+ * - MQTT entities are always named after their device plus `name` (no `has_entity_name` option).
  */
 import type { DeviceReading, HaDevice } from './meter-devices';
 import type { SensorSpec } from './sensor-catalogue';
@@ -45,7 +46,6 @@ export const OFFLINE = 'offline';
 export function sensorConfig(topics: TopicSettings, reading: DeviceReading, sensorKey: string, spec: SensorSpec, meterKey: string, origin: Origin): Record<string, unknown> {
   const config: Record<string, unknown> = {
     name: spec.label,
-    has_entity_name: true,
     unique_id: `p1_${reading.key}_${sensorKey}`,
     state_topic: stateTopic(topics, reading.key),
     value_template: `{{ value_json.${sensorKey} }}`,
