@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { P1Telegram } from '../protocol/types';
 import { isValidBaseTopic, type Origin } from '../homeassistant/discovery';
 import { HomeAssistantPublisher, type MqttMessage } from '../homeassistant/publisher';
-import type { InputNode, NodeDef, NodeMessage, NodeRedApi } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi, NodeStatus } from './shared/node-red';
 
 interface P1HomeAssistantDef extends NodeDef {
   discoveryPrefix?: string;
@@ -52,12 +52,18 @@ export = function register(RED: NodeRedApi): void {
       maxMeters: MAX_METERS,
     });
     let warnedRefused = false;
+    let shownStatus = '';
 
     function showStatus(offlineBecause?: string): void {
       const { meters, sensors } = publisher.counts();
-      if (publisher.isRemoved) node.status({ fill: 'grey', shape: 'ring', text: t('status.removed') });
-      else if (offlineBecause) node.status({ fill: 'yellow', shape: 'ring', text: t('status.offline', { state: offlineBecause }) });
-      else if (meters > 0) node.status({ fill: 'green', shape: 'dot', text: t('status.publishing', { sensors, meters }) });
+      const status: NodeStatus | null = publisher.isRemoved ? { fill: 'grey', shape: 'ring', text: t('status.removed') }
+        : offlineBecause ? { fill: 'yellow', shape: 'ring', text: t('status.offline', { state: offlineBecause }) }
+        : meters > 0 ? { fill: 'green', shape: 'dot', text: t('status.publishing', { sensors, meters }) }
+        : null;
+      // Telegrams come every second; the editor needs to hear only about changes.
+      if (!status || status.text === shownStatus) return;
+      shownStatus = status.text ?? '';
+      node.status(status);
     }
 
     node.on('input', (msg, send, done) => {

@@ -220,4 +220,25 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     assert.ok(flow.sent.slice(sentBeforeRemoval).every((m) => m.payload === ''), 'only removals sent');
     assert.equal(live.received.slice(beforeRemoval).filter((m) => m.text !== '' && !m.topic.startsWith('probe/')).length, 0, 'quiet after removal');
   });
+
+  it('reports input it cannot use to a catch node, and refuses a flow-file topic with a wildcard', async function () {
+    await helper.load([...NODES, p1HomeAssistant], [
+      { id: TAB, type: 'tab' },
+      { id: 'ha', ...at, type: 'p1-homeassistant', discoveryPrefix: 'homeassistant', baseTopic: 'p1', deviceName: 'Smart meter', stateInterval: 0, retainStates: false, wires: [['sent']] },
+      { id: 'bad', ...at, type: 'p1-homeassistant', discoveryPrefix: 'homeassistant/#', baseTopic: 'p1', deviceName: 'Smart meter', stateInterval: 0, retainStates: false, wires: [['sent']] },
+      { id: 'sent', ...at, type: 'helper' },
+      { id: 'catcher', ...at, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', ...at, type: 'helper' },
+    ]);
+    const sent = recorder('sent');
+    const caught = recorder('caught');
+    (helper.getNode('ha') as { receive(msg: Msg): void }).receive({ topic: 'p1', payload: fixtureText(NL_DSMR5) });
+    await waitFor(() => caught.length === 1, 'the error at the catch node');
+    assert.match(String(caught[0].error.message), /Expected a parsed telegram/);
+    assert.deepEqual(statusesOf('bad').map((s) => s.text), ['Invalid discovery prefix']);
+    (helper.getNode('bad') as { receive(msg: Msg): void }).receive({ payload: {} });
+    await waitFor(() => caught.length === 2, 'the second error');
+    assert.match(String(caught[1].error.message), /Invalid discovery prefix/);
+    assert.equal(sent.length, 0);
+  });
 });
