@@ -37,6 +37,8 @@ interface DeviceRecord {
   reading: DeviceReading;
   /** Config topic → config as sent (JSON), per sensor key. */
   announced: Map<string, { topic: string; json: string }>;
+  /** The device block and sensors the configs were last built from: while it stays the same, so do the configs. */
+  signature: string;
   lastStateAt: number | null;
 }
 
@@ -132,7 +134,7 @@ export class HomeAssistantPublisher {
     const states: MqttMessage[] = [];
     for (const deviceReading of reading.devices) {
       let record = meter.devices.get(deviceReading.key);
-      if (!record) meter.devices.set(deviceReading.key, (record = { reading: deviceReading, announced: new Map(), lastStateAt: null }));
+      if (!record) meter.devices.set(deviceReading.key, (record = { reading: deviceReading, announced: new Map(), signature: '', lastStateAt: null }));
       const newConfigs = this.newConfigs(deviceReading, record, reading.key);
       configs.push(...newConfigs);
       // Sensors announced earlier but absent now read `null` (unknown) rather than failing their template.
@@ -154,6 +156,10 @@ export class HomeAssistantPublisher {
 
   /** Configs for the sensors not announced yet, or whose config changed (e.g. a new unit). */
   private newConfigs(reading: DeviceReading, record: DeviceRecord, meterKey: string): MqttMessage[] {
+    // Building every config for every telegram would cost more than parsing it: compare the inputs first.
+    const signature = JSON.stringify([reading.device, [...reading.sensors]]);
+    if (signature === record.signature) return [];
+    record.signature = signature;
     const messages: MqttMessage[] = [];
     for (const [sensorKey, spec] of reading.sensors) {
       const payload = sensorConfig(this.options, reading, sensorKey, spec, meterKey, this.options.origin);
