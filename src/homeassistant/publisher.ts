@@ -73,8 +73,15 @@ export class HomeAssistantPublisher {
   }
 
   telegram(telegram: P1Telegram, now: number): MqttMessage[] {
+    return this.reading(meterReading(telegram, { meterName: this.options.meterName }), now);
+  }
+
+  /**
+   * Any message turned into devices and values (meter-devices.ts does it for telegrams; other
+   * message kinds, such as p1-energy's answers, need only their own such function).
+   */
+  reading(reading: MeterReading, now: number): MqttMessage[] {
     if (this.removed) return [];
-    const reading = meterReading(telegram, { meterName: this.options.meterName });
     let meter = this.meters.get(reading.key);
     if (!meter) {
       if (this.meters.size >= this.options.maxMeters) {
