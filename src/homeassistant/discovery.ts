@@ -63,5 +63,5 @@ export function sensorConfig(topics: TopicSettings, reading: DeviceReading, sens
 
 /** Discovery prefix and base topic: MQTT topic levels without wildcards and without empty levels. */
 export function isValidBaseTopic(topic: string): boolean {
-  return topic.length > 0 && !/[+#\u0000]/.test(topic) && topic.split('/').every((level) => level.length > 0);
+  return topic.length > 0 && !/[+#]/.test(topic) && !topic.includes('\0') && topic.split('/').every((level) => level.length > 0);
 }

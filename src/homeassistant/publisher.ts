@@ -141,7 +141,10 @@ export class HomeAssistantPublisher {
     const states: MqttMessage[] = [];
     for (const deviceReading of reading.devices) {
       let record = meter.devices.get(deviceReading.key);
-      if (!record) meter.devices.set(deviceReading.key, (record = { reading: deviceReading, announced: new Map(), signature: '', lastStateAt: null }));
+      if (!record) {
+        record = { reading: deviceReading, announced: new Map(), signature: '', lastStateAt: null };
+        meter.devices.set(deviceReading.key, record);
+      }
       const newConfigs = this.newConfigs(deviceReading, record, reading.key);
       configs.push(...newConfigs);
       // Sensors announced earlier but absent now read `null` (unknown) rather than failing their template.

@@ -57,7 +57,7 @@ function configAt(received: ReceivedMqtt[], node: string, object: string): Json 
 }
 
 /** The value Home Assistant shows for a sensor: its `{{ value_json.<key> }}` applied to the last state on its state topic, as received from the broker. */
-function valueOf(received: ReceivedMqtt[], config: Json): unknown {
+function shownValue(received: ReceivedMqtt[], config: Json): unknown {
   const key = /^\{\{ value_json\.(\w+) \}\}$/.exec(String(config.value_template))?.[1];
   assert.ok(key, config.value_template);
   const state = last(received, config.state_topic);
@@ -124,7 +124,7 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     for (const m of configs) {
       const config = JSON.parse(m.text) as Json;
       assert.deepEqual(discoveryProblems(m.topic, config), [], m.topic);
-      valueOf(live.received, config);
+      shownValue(live.received, config);
       assert.equal(last(live.received, config.availability_topic)?.text, 'online', `availability of ${m.topic}`);
     }
 
@@ -133,11 +133,11 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     const nlMeter = meterNode(NL_DSMR5);
     const nlImport = configAt(live.received, nlMeter, 'energyDeliveredTariff1');
     assert.ok(energyDashboardAccepts('electricity', nlImport));
-    assert.equal(valueOf(live.received, nlImport), groupNumber(lineGroups(nl, '1-0:1.8.1')[0]));
+    assert.equal(shownValue(live.received, nlImport), groupNumber(lineGroups(nl, '1-0:1.8.1')[0]));
     const nlGas = configAt(live.received, meterNode(NL_DSMR5, '0-1:96.1.0'), 'reading');
     assert.ok(energyDashboardAccepts('gas', nlGas));
     assert.equal(nlGas.device.via_device, nlMeter);
-    assert.equal(valueOf(live.received, nlGas), groupNumber(lineGroups(nl, '0-1:24.2.1')[1]));
+    assert.equal(shownValue(live.received, nlGas), groupNumber(lineGroups(nl, '0-1:24.2.1')[1]));
 
     // Belgian: gas, water, average demand and month peak.
     const be = fixtureText(BE_GAS_WATER);
@@ -145,9 +145,9 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     assert.ok(energyDashboardAccepts('gas', configAt(live.received, meterNode(BE_GAS_WATER, '0-1:96.1.1'), 'reading')));
     const water = configAt(live.received, meterNode(BE_GAS_WATER, '0-2:96.1.1'), 'reading');
     assert.ok(energyDashboardAccepts('water', water));
-    assert.equal(valueOf(live.received, water), groupNumber(lineGroups(be, '0-2:24.2.1')[1]));
-    assert.equal(valueOf(live.received, configAt(live.received, beMeter, 'averageDemand')), groupNumber(lineGroups(be, '1-0:1.4.0')[0]));
-    assert.equal(valueOf(live.received, configAt(live.received, beMeter, 'peakDemandMonth')), groupNumber(lineGroups(be, '1-0:1.6.0')[1]));
+    assert.equal(shownValue(live.received, water), groupNumber(lineGroups(be, '0-2:24.2.1')[1]));
+    assert.equal(shownValue(live.received, configAt(live.received, beMeter, 'averageDemand')), groupNumber(lineGroups(be, '1-0:1.4.0')[0]));
+    assert.equal(shownValue(live.received, configAt(live.received, beMeter, 'peakDemandMonth')), groupNumber(lineGroups(be, '1-0:1.6.0')[1]));
     assert.equal(configAt(live.received, beMeter, 'peakDemandMonthTime').device_class, 'timestamp');
 
     // Luxembourg: its energy registers, and no sensor for what it does not send.
@@ -155,7 +155,7 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     const luMeter = meterNode(LU_SMARTY, '0-0:42.0.0');
     const luImport = configAt(live.received, luMeter, 'energyDeliveredTotal');
     assert.ok(energyDashboardAccepts('electricity', luImport));
-    assert.equal(valueOf(live.received, luImport), groupNumber(lineGroups(lu, '1-0:1.8.0')[0]));
+    assert.equal(shownValue(live.received, luImport), groupNumber(lineGroups(lu, '1-0:1.8.0')[0]));
     assert.equal(configs.some((m) => m.topic.includes(`/${luMeter}/voltageL`)), false);
 
     // A subscriber that comes later (Home Assistant starting) finds every config retained, and no state (states are not retained by default).
