@@ -133,7 +133,7 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     const category = page.locator('#red-ui-palette-container-smart_meter');
     await category.waitFor();
     const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((el) => el.getAttribute('data-palette-type')));
-    assert.deepEqual(types.sort(), ['p1-filter-obis', 'p1-in', 'p1-parse']);
+    assert.deepEqual(types.sort(), ['p1-filter-obis', 'p1-homeassistant', 'p1-in', 'p1-parse']);
     const header = await page.locator('#red-ui-palette-header-smart_meter').textContent();
     assert.equal(header?.trim(), 'smart meter');
     // the demo flow is on the canvas with its status, no unknown nodes
@@ -193,6 +193,27 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await expectValidation('#node-input-maxTelegramSize', 'big', '8192');
     await expectValidation('#node-input-timezone', 'Nowhere/Town', 'Europe/Amsterdam');
     await expectHelp('p1-parse');
+    await cancel();
+  });
+
+  it('p1-homeassistant: dragged from the palette, dialog opens, topics and interval validate, help shows', async () => {
+    await showEditor();
+    const chart = page.locator('#red-ui-workspace-chart');
+    const box = await chart.boundingBox();
+    assert.ok(box);
+    await page.locator('#red-ui-palette-container-smart_meter .red-ui-palette-node[data-palette-type="p1-homeassistant"]')
+      .dragTo(chart, { targetPosition: { x: box.width * 0.4, y: box.height * 0.85 } });
+    const id = await page.evaluate(() => {
+      const red = (window as unknown as { RED: { nodes: { filterNodes(f: { type: string }): Array<{ id: string }> } } }).RED;
+      return red.nodes.filterNodes({ type: 'p1-homeassistant' })[0]?.id;
+    });
+    assert.ok(id, 'a p1-homeassistant node was added');
+    await openEditor(id);
+    assert.equal(await page.locator('#node-input-discoveryPrefix').inputValue(), 'homeassistant');
+    await expectValidation('#node-input-discoveryPrefix', 'home/#', 'homeassistant');
+    await expectValidation('#node-input-baseTopic', 'p1//meter', 'p1');
+    await expectValidation('#node-input-stateInterval', '-1', '10');
+    await expectHelp('p1-homeassistant');
     await cancel();
   });
 

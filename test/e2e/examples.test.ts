@@ -15,7 +15,7 @@ import { PACKAGE_NAME, startPackedNodeRed, type PackedNodeRed } from '../support
 import { exampleFiles, loadExample, mqttStandInRoute, tapId, testableFlow, type FlowNode } from '../support/example-flows';
 import { startTelegramServer, type TelegramServer } from '../support/telegram-server';
 
-const NODE_TYPES = ['p1-connection', 'p1-in', 'p1-parse', 'p1-filter-obis'];
+const NODE_TYPES = ['p1-connection', 'p1-in', 'p1-parse', 'p1-filter-obis', 'p1-homeassistant'];
 
 /** A real Dutch DSMR 5 telegram and the values a reader must find in it. */
 const NL_TELEGRAM = path.join(FIXTURES, 'athombv__node-dsmr-parser', 'dsmr_5.0_isk_1.txt');
@@ -27,6 +27,15 @@ function registerValue(telegram: string, code: string): number {
   const match = new RegExp(`^${code.replace(/[.*]/g, '\\$&')}\\((\\d+\\.?\\d*)\\*`, 'm').exec(telegram);
   assert.ok(match, `${code} not in fixture`);
   return Number(match[1]);
+}
+
+/** POSTs a plain-text body (as an MQTT payload string arrives), resolving with the status code. */
+function postText(url: URL, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    request.on('error', reject);
+    request.end(text);
+  });
 }
 
 function connection(patch: Record<string, unknown>): (node: FlowNode) => FlowNode {
@@ -80,7 +89,7 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     assert.ok(!packedFiles.some((f) => f.startsWith('dist/test/') || f.startsWith('src/') || f.startsWith('test/')), 'no tests or sources in the package');
   });
 
-  it('loads the four node types from the packed package without error', async () => {
+  it('loads every node type from the packed package without error', async () => {
     assert.ok(nodeRed);
     const nodeSets = await adminRequest<Array<{ module: string; types: string[]; enabled: boolean; err?: unknown }>>(nodeRed.url, 'GET', 'nodes');
     const ours = nodeSets.filter((set) => set.module === PACKAGE_NAME);
@@ -167,28 +176,46 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     assert.equal(page, 200);
   });
 
-  it('04 MQTT: one topic per value and Home Assistant discovery (debug capture instead of the broker)', async () => {
+  it('04 Home Assistant: discovery configs, states, availability, republish and removal (debug capture instead of the broker)', async () => {
+    assert.ok(nodeRed);
     const c = await deploy(testableFlow(loadExample('04 MQTT with Home Assistant discovery.json'), simulator('nl-dsmr5')));
-    const value = await c.waitForDebug('values', (m) => m.topic === 'dsmr/powerDelivered');
-    assert.equal(typeof (value.value as { payload: unknown }).payload, 'number');
-    await c.waitForDebug('values', (m) => m.topic === 'dsmr/voltageL1');
-
-    const config = (name: string) => c.waitForDebug('discovery (retained)', (m) => new RegExp(`^homeassistant/sensor/[A-Za-z0-9_-]+/${name}/config$`).test(m.topic ?? ''));
+    type Sent = { topic: string; payload: Record<string, any> | string; retain: boolean; qos: number };
+    const sentTo = (pattern: RegExp) => (m: DebugMessage) => pattern.test(m.topic ?? '');
+    const config = async (name: string) => (await c.waitForDebug('to Home Assistant', sentTo(new RegExp(`^homeassistant/sensor/p1_[A-Za-z0-9_-]+/${name}/config$`)))).value as Sent;
     const expectations: Array<[string, string, string, string]> = [
       ['powerDelivered', 'power', 'measurement', 'kW'],
       ['energyDeliveredTariff1', 'energy', 'total_increasing', 'kWh'],
       ['voltageL1', 'voltage', 'measurement', 'V'],
       ['currentL1', 'current', 'measurement', 'A'],
+      ['reading', 'gas', 'total_increasing', 'm³'],
     ];
     for (const [name, deviceClass, stateClass, unit] of expectations) {
-      const message = (await config(name)).value as { retain: boolean; payload: Record<string, unknown> };
+      const message = await config(name);
+      const payload = message.payload as Record<string, any>;
       assert.equal(message.retain, true);
-      assert.equal(message.payload.device_class, deviceClass, name);
-      assert.equal(message.payload.state_class, stateClass, name);
-      assert.equal(message.payload.unit_of_measurement, unit, name);
-      assert.equal(message.payload.state_topic, `dsmr/${name}`);
-      assert.ok((message.payload.device as { identifiers: string[] }).identifiers.length > 0);
+      assert.equal(payload.device_class, deviceClass, name);
+      assert.equal(payload.state_class, stateClass, name);
+      assert.equal(payload.unit_of_measurement, unit, name);
+      assert.match(String(payload.state_topic), /^p1\/[A-Za-z0-9_-]+\/state$/);
+      assert.equal(payload.value_template, `{{ value_json.${name} }}`);
+      assert.ok((payload.device as { identifiers: string[] }).identifiers.length > 0);
     }
+    const meterConfig = (await config('powerDelivered')).payload as Record<string, any>;
+    const state = (await c.waitForDebug('to Home Assistant', (m) => m.topic === meterConfig.state_topic)).value as Sent;
+    assert.equal(typeof (state.payload as Record<string, unknown>).powerDelivered, 'number');
+    const availability = (await c.waitForDebug('to Home Assistant', (m) => m.topic === meterConfig.availability_topic)).value as Sent;
+    assert.deepEqual([availability.payload, availability.retain], ['online', true]);
+
+    // Home Assistant's birth message (through the stand-in for mqtt in) brings every config again.
+    const isPowerConfig = (m: DebugMessage) => (m.topic ?? '').endsWith('/powerDelivered/config');
+    const before = c.from('to Home Assistant').length;
+    await postText(new URL(mqttStandInRoute('ex4.status').slice(1), nodeRed.url), 'online');
+    await c.waitForDebug('to Home Assistant', (m) => isPowerConfig(m) && c.from('to Home Assistant').indexOf(m) >= before && (m.value as Sent).payload !== '');
+
+    // The inject node removes them: empty retained configs.
+    await adminRequest(nodeRed.url, 'POST', 'inject/ex4.remove');
+    const removal = (await c.waitForDebug('to Home Assistant', (m) => isPowerConfig(m) && (m.value as Sent).payload === '')).value as Sent;
+    assert.equal(removal.retain, true);
   });
 
   describe('05 InfluxDB', () => {
