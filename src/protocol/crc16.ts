@@ -43,26 +43,13 @@ export function crc16Update(crc: number, bytes: Uint8Array, start = 0, end = byt
   return crc;
 }
 
-/** Where `crc16String` copies text to: reading bytes beats one `charCodeAt` per character (3× faster). */
-const textBytes = Buffer.allocUnsafe(16384);
-
 /**
  * CRC-16/ARC of a latin1 string's char codes (telegram text is 7-bit ASCII; a code above
  * 0xFF counts as its low byte). `end` is clamped to the text's length.
  */
 export function crc16String(text: string, start = 0, end = text.length): number {
-  if (end > text.length) end = text.length;
-  if (end <= textBytes.length) {
-    textBytes.write(text, 0, end, 'latin1'); // native copy, ~0.1 ns/character
-    return crc16Update(0, textBytes, start, end);
-  }
-  let crc = 0;
-  for (let from = start; from < end; from += textBytes.length) {
-    const to = Math.min(end, from + textBytes.length);
-    textBytes.write(text.slice(from, to), 0, 'latin1');
-    crc = crc16Update(crc, textBytes, 0, to - from);
-  }
-  return crc;
+  // One native copy to bytes, then the byte loop: 3× faster than one `charCodeAt` per character.
+  return crc16Update(0, Buffer.from(text.slice(Math.max(start, 0), end), 'latin1'));
 }
 
 /** CRC-16/ARC of a whole buffer. */
@@ -81,33 +68,18 @@ export function formatCrc(crc: number): string {
  * capture tool or a bridge) is also checked as if every LF were CR LF.
  */
 export function checkTelegramCrc(text: string): CrcCheck {
-  return checkCrc(text, undefined);
-}
-
-/** `checkTelegramCrc` for a text already copied to bytes (`asciiBytes`): the CRC reads those, saving a second copy. */
-export function checkAsciiTelegramCrc(text: string, bytes: Uint8Array): CrcCheck {
-  return checkCrc(text, bytes);
-}
-
-function checkCrc(text: string, bytes: Uint8Array | undefined): CrcCheck {
   const bang = findTerminator(text);
-  if (bang < 0) return { present: false, stated: null, computed: formatCrc(crcOf(text, bytes, 0, text.length)), valid: null };
-  const computedCrc = crcOf(text, bytes, text.indexOf('/'), bang + 1);
+  if (bang < 0) return { present: false, stated: null, computed: formatCrc(crc16String(text)), valid: null };
+  const start = text.indexOf('/');
+  const computed = formatCrc(crc16String(text, start, bang + 1));
   const stated = readStatedCrc(text, bang + 1);
-  const computed = formatCrc(computedCrc);
   if (stated === null) return { present: false, stated: null, computed, valid: null };
   if (stated === computed) return { present: true, stated, computed, valid: true };
-  const start = text.indexOf('/');
   if (text.indexOf('\r', start) < 0 || text.indexOf('\r', start) > bang) {
     const restored = formatCrc(crc16String(text.slice(start, bang + 1).replace(/\n/g, '\r\n')));
     if (restored === stated) return { present: true, stated, computed: restored, valid: true, restoredCrLf: true };
   }
   return { present: true, stated, computed, valid: false };
-}
-
-/** CRC of `text[start, end)` (end ≤ text length), from `bytes` (the text as ASCII bytes) when given. */
-function crcOf(text: string, bytes: Uint8Array | undefined, start: number, end: number): number {
-  return bytes === undefined ? crc16String(text, start, end) : crc16Update(0, bytes, start, end);
 }
 
 /** Index of the `!` that ends the telegram: the first `!` at the start of a line. -1 if none. */

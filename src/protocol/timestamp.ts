@@ -104,18 +104,10 @@ export class ZoneClock {
   }
 }
 
-const offsetStrings = new Map<number, string>();
-
 /** `+01:00` for 60, `-03:30` for -210. */
 export function formatOffset(minutes: number): string {
-  let text = offsetStrings.get(minutes);
-  if (text === undefined) {
-    const sign = minutes < 0 ? '-' : '+';
-    const abs = Math.abs(minutes);
-    text = sign + pad(Math.floor(abs / 60), 2) + ':' + pad(abs % 60, 2);
-    offsetStrings.set(minutes, text);
-  }
-  return text;
+  const abs = Math.abs(minutes);
+  return (minutes < 0 ? '-' : '+') + pad(Math.floor(abs / 60), 2) + ':' + pad(abs % 60, 2);
 }
 
 /** '00' … '99', so formatting a time allocates no padding strings. */
