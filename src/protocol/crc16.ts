@@ -2,44 +2,27 @@ import type { CrcCheck } from './types';
 
 /**
  * CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no xor-out), the checksum of
- * DSMR 4+ telegrams over every byte from `/` through `!`.
- *
- * Slicing-by-8: eight tables, so eight bytes cost eight independent lookups instead of a
- * chain of eight dependent ones (about 4× faster than one lookup per byte).
- * `TABLES[k * 256 + b]` is the CRC of byte `b` followed by `k` zero bytes.
+ * DSMR 4+ telegrams over every byte from `/` through `!`. The classic form: one table lookup
+ * per byte. (Slicing-by-8 ran twice as fast, 760 against 380 MB/s, which saves about a
+ * microsecond on a telegram that comes once a second: not worth seven more tables.)
  */
 
-const SLICES = 8;
-const TABLES = buildTables();
+/** `TABLE[b]`: the CRC of the byte `b`. */
+const TABLE = buildTable();
 
-function buildTables(): Uint16Array {
-  const tables = new Uint16Array(SLICES * 256);
+function buildTable(): Uint16Array {
+  const table = new Uint16Array(256);
   for (let byte = 0; byte < 256; byte++) {
     let crc = byte;
     for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-    tables[byte] = crc;
+    table[byte] = crc;
   }
-  for (let k = 1; k < SLICES; k++) {
-    for (let byte = 0; byte < 256; byte++) {
-      const previous = tables[(k - 1) * 256 + byte];
-      tables[k * 256 + byte] = (previous >>> 8) ^ tables[previous & 0xff];
-    }
-  }
-  return tables;
+  return table;
 }
 
 /** Continue a CRC over `bytes[start, end)`; start a new one with `crc = 0`. */
 export function crc16Update(crc: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = TABLES;
-  let i = start;
-  for (const stop = end - 7; i < stop; i += 8) {
-    // The 16-bit CRC folds into the first two bytes; the other six only pass through their tables.
-    const x = crc ^ bytes[i] ^ (bytes[i + 1] << 8);
-    crc =
-      t[1792 + (x & 0xff)] ^ t[1536 + (x >>> 8)] ^ t[1280 + bytes[i + 2]] ^ t[1024 + bytes[i + 3]] ^
-      t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
-  }
-  for (; i < end; i++) crc = (crc >>> 8) ^ t[(crc ^ bytes[i]) & 0xff];
+  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ TABLE[(crc ^ bytes[i]) & 0xff];
   return crc;
 }
 
@@ -48,8 +31,9 @@ export function crc16Update(crc: number, bytes: Uint8Array, start = 0, end = byt
  * 0xFF counts as its low byte). `end` is clamped to the text's length.
  */
 export function crc16String(text: string, start = 0, end = text.length): number {
-  // One native copy to bytes, then the byte loop: 3× faster than one `charCodeAt` per character.
-  return crc16Update(0, Buffer.from(text.slice(Math.max(start, 0), end), 'latin1'));
+  let crc = 0;
+  for (let i = Math.max(start, 0); i < Math.min(end, text.length); i++) crc = (crc >>> 8) ^ TABLE[(crc ^ text.charCodeAt(i)) & 0xff];
+  return crc;
 }
 
 /** CRC-16/ARC of a whole buffer. */

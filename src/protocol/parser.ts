@@ -71,17 +71,17 @@ function readLines(text: string, context: ParseContext): { header: string; obis:
     if (first === 40 /* ( */) {
       // DSMR 2.2/3: a line that starts with '(' continues the previous object (24.3.0 values).
       const previous = lines[lines.length - 1];
-      const groups = scanner.groups(pos, end, previous ? previous.id : 'continuation line');
-      if (previous) appendGroups(previous, groups.raws, context);
+      const raws: string[] = [];
+      consumed = scanner.groups(pos, end, previous ? previous.id : 'continuation line', raws);
+      if (previous) appendGroups(previous, raws, context);
       else context.warnings.push(`line "${excerpt(text, pos, end)}" continues no data line; ignored`);
-      consumed = groups.end;
     } else if (first >= 48 && first <= 57) {
       const line = scanner.dataLine(pos, end);
       if (line === undefined) {
         context.warnings.push(`unreadable line "${excerpt(text, pos, end)}"; skipped`);
       } else {
         sawIecSuffix ||= line.iecSuffix;
-        const scanned = decodeLine(line.id, line.channel, line.groups, context);
+        const scanned = decodeLine(line.id, line.groups, context);
         if (obis[scanned.id] !== undefined) context.warnings.push(`${scanned.id} appears twice; the last line is kept`);
         obis[scanned.id] = scanned.object;
         lines.push(scanned);
@@ -102,8 +102,6 @@ interface RawLine {
   end: number;
   /** The id carried an IEC 62056-21 group F (`*255`). */
   iecSuffix: boolean;
-  /** M-Bus channel n of `0-n:…` ids, else 0. */
-  channel: number;
 }
 
 /**
@@ -130,20 +128,21 @@ class LineScanner {
 
   /** The data line `text[pos, end)` = `A-B:C.D.E(…)…`, or undefined when it does not start with a well-formed id. */
   dataLine(pos: number, end: number): RawLine | undefined {
-    const id = readObisId(this.text, pos, end);
-    if (id === undefined) return undefined;
-    const groups = this.groups(id.groupsAt, end, id.id);
-    return { id: id.id, groups: groups.raws, end: groups.end, iecSuffix: id.iecSuffix, channel: id.channel };
+    const idEnd = obisIdEnd(this.text, pos, end);
+    if (idEnd < 0) return undefined;
+    const id = this.text.slice(pos, idEnd);
+    const groups: string[] = [];
+    const consumed = this.groups(groupsStart(this.text, idEnd), end, id, groups);
+    return { id, groups, end: consumed, iecSuffix: this.text.charCodeAt(idEnd) === 42 /* * */ };
   }
 
   /**
-   * The value groups `(…)(…)` from `pos` (at a `(`). A group not closed on its line continues on
-   * the next lines (DSMR 3 wraps long text messages) unless those start a new object. `end`: the
-   * end of the last line the groups took.
+   * Reads the value groups `(…)(…)` from `pos` (at a `(`) into `raws`. A group not closed on its
+   * line continues on the next lines (DSMR 3 wraps long text messages) unless those start a new
+   * object. Returns the end of the last line the groups took.
    */
-  groups(pos: number, lineEnd: number, id: string): { raws: string[]; end: number } {
+  groups(pos: number, lineEnd: number, id: string, raws: string[]): number {
     const text = this.text;
-    const raws: string[] = [];
     let p = pos;
     while (p < lineEnd && text.charCodeAt(p) === 40) {
       const close = this.closeAfter(p + 1);
@@ -156,7 +155,7 @@ class LineScanner {
       if (!wrapped) {
         this.warnings.push(`${id}: value group without ')'; read to the end of the line`);
         raws.push(text.slice(p + 1, lineEnd));
-        return { raws, end: lineEnd };
+        return lineEnd;
       }
       raws.push(wrapped.content);
       p = wrapped.close + 1;
@@ -164,7 +163,7 @@ class LineScanner {
     }
     while (p < lineEnd && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
     if (p < lineEnd) this.warnings.push(`${id}: unexpected text after the values: "${excerpt(text, p, lineEnd)}"`);
-    return { raws, end: lineEnd };
+    return lineEnd;
   }
 
   /** Index of the first `)` at or after `from`, or the text's length. */
@@ -197,36 +196,35 @@ class LineScanner {
 const ID_SEPARATORS = [45 /* - */, 58 /* : */, 46 /* . */, 46 /* . */];
 
 /**
- * Reads `A-B:C.D.E` at `pos`, optionally followed by a group F (`*255` IEC style, or `.255` as in
- * the DSMR 4.2 specification's example), which is not part of the id. Undefined when the line does not start with a
- * well-formed id followed by `(` (`1-0:99:97.0`, `0:96.7.19`).
+ * The end of the id `A-B:C.D.E` at `pos`, or -1 when the line does not start with a well-formed
+ * id followed by its value groups (`1-0:99:97.0`, `0:96.7.19`). A group F after the id (`*255`
+ * IEC style, or `.255` as in the DSMR 4.2 specification's example) is not part of it.
  */
-function readObisId(text: string, pos: number, lineEnd: number): { id: string; groupsAt: number; iecSuffix: boolean; channel: number } | undefined {
+function obisIdEnd(text: string, pos: number, lineEnd: number): number {
   let i = pos;
-  let a = 0;
-  let b = 0;
   for (let field = 0; field < 5; field++) {
     const digitsStart = i;
-    let value = 0;
-    for (; i < lineEnd && isDigit(text.charCodeAt(i)); i++) value = value * 10 + text.charCodeAt(i) - 48;
-    if (i === digitsStart || i - digitsStart > 3) return undefined;
-    if (field === 0) a = value;
-    else if (field === 1) b = value;
+    while (i < lineEnd && isDigit(text.charCodeAt(i))) i++;
+    if (i === digitsStart || i - digitsStart > 3) return -1;
     if (field < 4) {
-      if (text.charCodeAt(i) !== ID_SEPARATORS[field]) return undefined;
+      if (text.charCodeAt(i) !== ID_SEPARATORS[field]) return -1;
       i++;
     }
   }
-  const idEnd = i;
-  const iecSuffix = text.charCodeAt(i) === 42; /* * */
-  if (iecSuffix) {
+  const open = groupsStart(text, i);
+  return open < lineEnd && text.charCodeAt(open) === 40 /* ( */ ? i : -1;
+}
+
+/** Where the value groups start after the id that ends at `idEnd`: past a group F, if any. */
+function groupsStart(text: string, idEnd: number): number {
+  let i = idEnd;
+  if (text.charCodeAt(i) === 42 /* * */) {
     i++;
-    while (i < lineEnd && isDigit(text.charCodeAt(i))) i++;
+    while (isDigit(text.charCodeAt(i))) i++;
   } else if (text.startsWith('.255', i)) {
     i += 4;
   }
-  if (i >= lineEnd || text.charCodeAt(i) !== 40 /* ( */) return undefined;
-  return { id: text.slice(pos, idEnd), groupsAt: i, iecSuffix, channel: a === 0 ? b : 0 };
+  return i;
 }
 
 function isDigit(c: number): boolean {
@@ -236,7 +234,7 @@ function isDigit(c: number): boolean {
 function startsNewObject(text: string, pos: number, end: number): boolean {
   const c = text.charCodeAt(pos);
   if (pos >= end || c === 33 || c === 40 || c === 47) return true;
-  return readObisId(text, pos, end) !== undefined;
+  return obisIdEnd(text, pos, end) >= 0;
 }
 
 function isBlank(text: string, start: number, end: number): boolean {
@@ -257,26 +255,18 @@ function isHourlyProfile(definition: ObisDefinition | undefined): boolean {
 }
 
 /** One data line decoded by the general registry meaning of its id (the profile may rename it later). */
-function decodeLine(id: string, channel: number, raws: string[], context: ParseContext): ScannedLine {
+function decodeLine(id: string, raws: string[], context: ParseContext): ScannedLine {
   const meanings = meaningsOf(id);
   const definition = meanings?.fallback;
   // The registry's copy of a known id is already interned: as the key in `obis` it saves a string-table lookup per access.
   if (definition !== undefined && definition.code === id) id = definition.code;
+  // Only `0-n:` patterns match ids of other channels than 0, and those have a one-digit channel.
+  const channel = definition !== undefined && definition.code.startsWith('0-n:') ? id.charCodeAt(2) - 48 : 0;
   const decoding = definition ? definition.kind : 'unknown';
-  const groups = raws.map((raw) => decodeGroup(raw, decoding, id, context));
+  const groups: ObisGroup[] = [];
+  for (const raw of raws) groups.push(decodeGroup(raw, decoding, id, context));
   const text = decoding === 'octets' && raws.length > 0 ? decodeHexText(raws[0], 0, raws[0].length) : undefined;
-  const main = mainValueOf(groups, isHourlyProfile(definition));
-  return { id, channel, meanings, object: lineObject(definition?.name, main, text, groups) };
-}
-
-/** The object with only the fields that have a value, in the documented order. */
-function lineObject(name: string | undefined, main: MainValue, text: string | undefined, groups: ObisGroup[]): ObisObject {
-  const object = (name === undefined ? { value: main.value } : { name, value: main.value }) as ObisObject;
-  if (main.unit !== undefined) object.unit = main.unit;
-  if (main.time !== undefined) object.time = main.time;
-  if (text !== undefined) object.text = text;
-  object.groups = groups;
-  return object;
+  return { id, channel, meanings, object: lineObject(definition, groups, text) };
 }
 
 /** Continuation line: its groups belong to the previous object. */
@@ -285,7 +275,7 @@ function appendGroups(line: ScannedLine, raws: string[], context: ParseContext):
   const definition = line.meanings?.fallback;
   const decoding = definition ? definition.kind : 'unknown';
   for (const raw of raws) object.groups.push(decodeGroup(raw, decoding, line.id, context));
-  const main = mainValueOf(object.groups, isHourlyProfile(definition));
+  const main = lineObject(definition, object.groups, undefined);
   object.value = main.value;
   if (main.unit !== undefined) object.unit = main.unit;
   if (main.time !== undefined) object.time = main.time;
@@ -353,37 +343,42 @@ function decodeTime(raw: string, end: number, id: string, context: ParseContext)
   return iso;
 }
 
-/** The main `value` of a line, with its unit and (`undefined` when the line has no time group; null for an invalid one) time. */
-interface MainValue {
-  value: ObisObject['value'];
-  unit: string | undefined;
-  time: string | null | undefined;
-}
-
 /**
- * Picks the main `value` (and `unit`, `time`) of a line from its groups:
+ * The object of a line, with only the fields that have a value, in the documented order. Its main
+ * `value` (and `unit`, `time`) comes from the groups:
  * - `(time)(value)` (M-Bus readings, BE monthly peak; also `(value)(time)`): the value, with the time in `time`;
  * - DSMR 2.2/3 hourly profile: the value from the continuation line, the unit from the `(m3)` group;
  * - anything else: the first group.
- * A placeholder time with a zero reading is an empty channel: value `null`.
+ * A placeholder time with a zero reading is an empty channel: value `null`. `time` is absent when
+ * the line has no time group (null means an invalid time).
  */
-function mainValueOf(groups: ObisGroup[], hourlyProfile: boolean): MainValue {
+function lineObject(definition: ObisDefinition | undefined, groups: ObisGroup[], text: string | undefined): ObisObject {
   let main: ObisGroup | undefined = groups[0];
-  let time: ObisGroup | undefined;
+  let timeGroup: ObisGroup | undefined;
   let unit: string | undefined;
-  if (hourlyProfile) {
-    time = main;
+  if (isHourlyProfile(definition)) {
+    timeGroup = main;
     main = groups.length > 6 ? groups[groups.length - 1] : undefined;
     unit = main?.unit ?? (groups.length > 5 && groups[5].raw ? canonicalUnit(groups[5].raw, 0, groups[5].raw.length) : undefined);
   } else if (groups.length >= 2 && isTimeGroup(groups[0]) && !isTimeGroup(groups[1])) {
-    time = groups[0];
+    timeGroup = groups[0];
     main = groups[1];
   } else if (groups.length === 2 && isTimeGroup(groups[1]) && !isTimeGroup(groups[0])) {
-    time = groups[1];
+    timeGroup = groups[1];
   }
-  const timeValue = time === undefined ? undefined : (time.value as string | null);
-  const value = main === undefined ? null : main.value;
-  return { value: timeValue === null && value === 0 ? null : value, unit: unit ?? main?.unit, time: timeValue };
+  const time = timeGroup === undefined ? undefined : (timeGroup.value as string | null);
+  const mainValue = main === undefined ? null : main.value;
+  const value = time === null && mainValue === 0 ? null : mainValue;
+  unit ??= main?.unit;
+  const name = definition?.name;
+  // The usual shapes as one literal each; the rest field by field.
+  if (name !== undefined && time === undefined && text === undefined) return unit === undefined ? { name, value, groups } : { name, value, unit, groups };
+  const object = (name === undefined ? { value } : { name, value }) as ObisObject;
+  if (unit !== undefined) object.unit = unit;
+  if (time !== undefined) object.time = time;
+  if (text !== undefined) object.text = text;
+  object.groups = groups;
+  return object;
 }
 
 function isTimeGroup(group: ObisGroup): boolean {
