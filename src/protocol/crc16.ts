@@ -75,7 +75,7 @@ export function findTerminator(text: string): number {
 }
 
 /** The 1–4 hex digits after `!`, upper-cased and zero-padded; `null` when none follow. */
-export function readStatedCrc(text: string, from: number): string | null {
+function readStatedCrc(text: string, from: number): string | null {
   let end = from;
   while (end < text.length && end - from < 4 && isHexDigit(text.charCodeAt(end))) end++;
   if (end === from) return null;

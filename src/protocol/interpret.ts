@@ -37,7 +37,7 @@ export interface ScannedTelegram {
 }
 
 /** Registry names whose values feed `powerNet` and the tariff sums. */
-export const DERIVED_INPUTS = [
+const DERIVED_INPUTS = [
   'powerDelivered',
   'powerReturned',
   'energyDeliveredTariff1',
