@@ -84,6 +84,20 @@ describe('parser: no state shared between calls or meters', () => {
     }
   });
 
+  it('every corpus telegram parses the same again after all the others', () => {
+    const dir = path.join(FIXTURES, 'ndokter__dsmr_parser');
+    const texts = fs.readdirSync(dir).filter((name) => name.endsWith('.txt')).map((name) => fs.readFileSync(path.join(dir, name), 'latin1'));
+    assert.ok(texts.length > 5);
+    const first = texts.map((text) => JSON.stringify(parseTelegram(text)));
+    texts.reverse().forEach((text, i) => assert.equal(JSON.stringify(parseTelegram(text)), first[texts.length - 1 - i]));
+  });
+
+  it('keeps a character above 0xFF (JavaScript callers may pass any string)', () => {
+    const wide = parseTelegram(withCrc(['0-0:96.13.0(\u0141)', '1-0:1.8.1(001581.123*kWh)']));
+    assert.equal(wide.obis['0-0:96.13.0'].value, '\u0141');
+    assert.equal(wide.obis['1-0:1.8.1'].value, 1581.123);
+  });
+
   it('a result belongs to its caller: changing it changes no later result', () => {
     const text = fixture('ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt');
     const first = parseTelegram(text);
