@@ -10,9 +10,9 @@ import { runEndToEndBench } from './e2e';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}`);
-  console.log('\nparse + CRC, one telegram at a time');
+  console.log('\nparse + CRC, one telegram at a time, each different from the last');
   await runParseBench();
-  console.log('\nagainst the dsmr-parser npm package');
+  console.log('\nside by side with the fastest JavaScript peers (dsmr-parser, p1-reader)');
   await runComparisonBench();
   console.log('\nstreaming');
   await runFramerBench();

@@ -1,34 +1,29 @@
 /**
- * parseTelegram speed (CRC check included) on four kinds of telegram, and heap growth over a
- * million parses (run node with --expose-gc for an exact before/after; without it the figure
- * includes garbage not yet collected).
- *
- * Parsing one text again and again flatters the parser: it replays lines it saw last time
- * (line-memo.ts). So a stream from the simulated meters, whose time, power, voltages and
- * currents change in every telegram like a real meter's, is measured too.
+ * parseTelegram speed (CRC check included) on telegrams that change from one call to the next,
+ * the time per KiB of hostile inputs at two sizes (linear work: the same time per KiB), and heap
+ * growth over a million parses (run node with --expose-gc for an exact before/after; without it
+ * the figure includes garbage not yet collected).
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseTelegram } from '../src/protocol/parser';
 import { SimulatedMeter, type SimulatedProfile } from '../src/transport/simulated-meter';
-import { FIXTURES } from '../test/support/paths';
 import { microsecondsPerCall } from './measure';
 
-const KINDS: Array<[string, string]> = [
-  ['DSMR 5 NL with gas', 'ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt'],
-  ['Belgian with peaks', 'ndokter__dsmr_parser/be_fluvius_v171.txt'],
-  ['DSMR 4.2 with failure log', 'ndokter__dsmr_parser/v4_2_kaifa.txt'],
-  ['DSMR 2.2 without CRC', 'ndokter__dsmr_parser/v2_2_iskra_mt382.txt'],
-];
-
 const HEAP_RUN_PARSES = 1_000_000;
+const STREAM_TELEGRAMS = 1000;
 
 const STREAMS: Array<[string, SimulatedProfile]> = [
   ['Simulated NL stream', 'nl-dsmr5'],
   ['Simulated BE stream', 'be-fluvius'],
 ];
-const STREAM_TELEGRAMS = 1000;
+
+/** Inputs that cost a naive parser quadratic time, by size n. */
+const HOSTILE: Array<[string, (n: number) => string]> = [
+  ['unclosed group, then n `(`', (n) => `/X\r\n1-0:1.8.1(${'('.repeat(n)}\r\n!`],
+  ['lines whose group never closes', (n) => `/X\r\n${'1-0:1.8.1(12\r\n'.repeat(n / 14)}!`],
+  ['text group wrapped over lines', (n) => `/X\r\n0-0:96.13.0(${'41\r\n'.repeat(n / 4)})\r\n!`],
+];
+const HOSTILE_SIZES = [8 * 1024, 64 * 1024];
 
 /** Consecutive telegrams of a simulated meter, one a second. */
 function simulatedStream(profile: SimulatedProfile): string[] {
@@ -38,38 +33,40 @@ function simulatedStream(profile: SimulatedProfile): string[] {
 }
 
 export async function runParseBench(): Promise<Record<string, unknown>> {
-  const texts = KINDS.map(([, file]) => fs.readFileSync(path.join(FIXTURES, file), 'latin1'));
-  const calibration = nanosecondsPerCharacter(texts[0]);
+  const streams = STREAMS.map(([, profile]) => simulatedStream(profile));
+  const calibration = nanosecondsPerCharacter(streams[0][0]);
   const results: Record<string, unknown> = { loadAverage1m: os.loadavg()[0], plainLoopNanosecondsPerCharacter: calibration };
   // The same figures mean different things on a Raspberry Pi Zero, a laptop and a loaded CI box.
   console.log(`  machine: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; a plain charCodeAt loop takes ${calibration.toFixed(2)} ns/character`);
 
-  KINDS.forEach(([kind], i) => {
-    const text = texts[i];
-    const warnings = parseTelegram(text).warnings.length;
-    const microseconds = microsecondsPerCall(() => parseTelegram(text));
-    const perSecond = Math.round(1e6 / microseconds);
-    console.log(`  ${kind.padEnd(28)} ${microseconds.toFixed(2).padStart(7)} µs/telegram  ${perSecond.toLocaleString('en').padStart(10)} telegrams/s  (${text.length} bytes, ${warnings} warning(s))`);
-    results[kind] = { microsecondsPerTelegram: microseconds, telegramsPerSecond: perSecond, bytes: text.length };
-  });
-
-  for (const [kind, profile] of STREAMS) {
-    const stream = simulatedStream(profile);
+  STREAMS.forEach(([kind], s) => {
+    const stream = streams[s];
     let next = 0;
     const microseconds = microsecondsPerCall(() => parseTelegram(stream[next++ % STREAM_TELEGRAMS]));
     const perSecond = Math.round(1e6 / microseconds);
-    console.log(`  ${kind.padEnd(28)} ${microseconds.toFixed(2).padStart(7)} µs/telegram  ${perSecond.toLocaleString('en').padStart(10)} telegrams/s  (${STREAM_TELEGRAMS} different telegrams in turn)`);
+    console.log(`  ${kind.padEnd(32)} ${microseconds.toFixed(2).padStart(7)} µs/telegram  ${perSecond.toLocaleString('en').padStart(10)} telegrams/s  (${STREAM_TELEGRAMS} different telegrams in turn)`);
     results[kind] = { microsecondsPerTelegram: microseconds, telegramsPerSecond: perSecond, telegrams: STREAM_TELEGRAMS };
+  });
+
+  for (const [kind, make] of HOSTILE) {
+    const perKib = HOSTILE_SIZES.map((size) => {
+      const text = make(size);
+      return microsecondsPerCall(() => parseTelegram(text), 5) / (text.length / 1024);
+    });
+    const figures = HOSTILE_SIZES.map((size, i) => `${perKib[i].toFixed(1)} µs/KiB at ${size / 1024} KiB`).join(', ');
+    console.log(`  hostile: ${kind.padEnd(31)} ${figures} (linear: the same per KiB)`);
+    results[`hostile: ${kind}`] = Object.fromEntries(HOSTILE_SIZES.map((size, i) => [`${size / 1024} KiB`, perKib[i]]));
   }
 
   const gc = (globalThis as { gc?: () => void }).gc;
+  const telegrams = streams.flat();
   gc?.();
   const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < HEAP_RUN_PARSES; i++) parseTelegram(texts[i & 3]);
+  for (let i = 0; i < HEAP_RUN_PARSES; i++) parseTelegram(telegrams[i % telegrams.length]);
   gc?.();
   const after = process.memoryUsage().heapUsed;
   const growth = after - before;
-  console.log(`  heap growth over ${HEAP_RUN_PARSES.toLocaleString('en')} parses: ${(growth / 1024).toFixed(0)} KiB${gc ? '' : ' (no --expose-gc: includes uncollected garbage)'}`);
+  console.log(`  heap growth over ${HEAP_RUN_PARSES.toLocaleString('en')} parses of changing telegrams: ${(growth / 1024).toFixed(0)} KiB${gc ? '' : ' (no --expose-gc: includes uncollected garbage)'}`);
   results.heap = { parses: HEAP_RUN_PARSES, heapUsedBefore: before, heapUsedAfter: after, growthBytes: growth, exact: gc !== undefined };
   return results;
 }

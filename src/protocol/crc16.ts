@@ -2,66 +2,37 @@ import type { CrcCheck } from './types';
 
 /**
  * CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no xor-out), the checksum of
- * DSMR 4+ telegrams over every byte from `/` through `!`.
- *
- * Slicing-by-8: eight tables, so eight bytes cost eight independent lookups instead of a
- * chain of eight dependent ones (about 4× faster than one lookup per byte).
- * `TABLES[k * 256 + b]` is the CRC of byte `b` followed by `k` zero bytes.
+ * DSMR 4+ telegrams over every byte from `/` through `!`. The classic form: one table lookup
+ * per byte. (Slicing-by-8 ran twice as fast, 760 against 380 MB/s, which saves about a
+ * microsecond on a telegram that comes once a second: not worth seven more tables.)
  */
 
-const SLICES = 8;
-const TABLES = buildTables();
+/** `TABLE[b]`: the CRC of the byte `b`. */
+const TABLE = buildTable();
 
-function buildTables(): Uint16Array {
-  const tables = new Uint16Array(SLICES * 256);
+function buildTable(): Uint16Array {
+  const table = new Uint16Array(256);
   for (let byte = 0; byte < 256; byte++) {
     let crc = byte;
     for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-    tables[byte] = crc;
+    table[byte] = crc;
   }
-  for (let k = 1; k < SLICES; k++) {
-    for (let byte = 0; byte < 256; byte++) {
-      const previous = tables[(k - 1) * 256 + byte];
-      tables[k * 256 + byte] = (previous >>> 8) ^ tables[previous & 0xff];
-    }
-  }
-  return tables;
+  return table;
 }
 
 /** Continue a CRC over `bytes[start, end)`; start a new one with `crc = 0`. */
 export function crc16Update(crc: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = TABLES;
-  let i = start;
-  for (const stop = end - 7; i < stop; i += 8) {
-    // The 16-bit CRC folds into the first two bytes; the other six only pass through their tables.
-    const x = crc ^ bytes[i] ^ (bytes[i + 1] << 8);
-    crc =
-      t[1792 + (x & 0xff)] ^ t[1536 + (x >>> 8)] ^ t[1280 + bytes[i + 2]] ^ t[1024 + bytes[i + 3]] ^
-      t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
-  }
-  for (; i < end; i++) crc = (crc >>> 8) ^ t[(crc ^ bytes[i]) & 0xff];
+  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ TABLE[(crc ^ bytes[i]) & 0xff];
   return crc;
 }
-
-/** Where `crc16String` copies text to: reading bytes beats one `charCodeAt` per character (3× faster). */
-const textBytes = Buffer.allocUnsafe(16384);
 
 /**
  * CRC-16/ARC of a latin1 string's char codes (telegram text is 7-bit ASCII; a code above
  * 0xFF counts as its low byte). `end` is clamped to the text's length.
  */
 export function crc16String(text: string, start = 0, end = text.length): number {
-  if (end > text.length) end = text.length;
-  if (end <= textBytes.length) {
-    textBytes.write(text, 0, end, 'latin1'); // native copy, ~0.1 ns/character
-    return crc16Update(0, textBytes, start, end);
-  }
   let crc = 0;
-  for (let from = start; from < end; from += textBytes.length) {
-    const to = Math.min(end, from + textBytes.length);
-    textBytes.write(text.slice(from, to), 0, 'latin1');
-    crc = crc16Update(crc, textBytes, 0, to - from);
-  }
+  for (let i = Math.max(start, 0); i < Math.min(end, text.length); i++) crc = (crc >>> 8) ^ TABLE[(crc ^ text.charCodeAt(i)) & 0xff];
   return crc;
 }
 
@@ -81,33 +52,18 @@ export function formatCrc(crc: number): string {
  * capture tool or a bridge) is also checked as if every LF were CR LF.
  */
 export function checkTelegramCrc(text: string): CrcCheck {
-  return checkCrc(text, undefined);
-}
-
-/** `checkTelegramCrc` for a text already copied to bytes (`asciiBytes`): the CRC reads those, saving a second copy. */
-export function checkAsciiTelegramCrc(text: string, bytes: Uint8Array): CrcCheck {
-  return checkCrc(text, bytes);
-}
-
-function checkCrc(text: string, bytes: Uint8Array | undefined): CrcCheck {
   const bang = findTerminator(text);
-  if (bang < 0) return { present: false, stated: null, computed: formatCrc(crcOf(text, bytes, 0, text.length)), valid: null };
-  const computedCrc = crcOf(text, bytes, text.indexOf('/'), bang + 1);
+  if (bang < 0) return { present: false, stated: null, computed: formatCrc(crc16String(text)), valid: null };
+  const start = text.indexOf('/');
+  const computed = formatCrc(crc16String(text, start, bang + 1));
   const stated = readStatedCrc(text, bang + 1);
-  const computed = formatCrc(computedCrc);
   if (stated === null) return { present: false, stated: null, computed, valid: null };
   if (stated === computed) return { present: true, stated, computed, valid: true };
-  const start = text.indexOf('/');
   if (text.indexOf('\r', start) < 0 || text.indexOf('\r', start) > bang) {
     const restored = formatCrc(crc16String(text.slice(start, bang + 1).replace(/\n/g, '\r\n')));
     if (restored === stated) return { present: true, stated, computed: restored, valid: true, restoredCrLf: true };
   }
   return { present: true, stated, computed, valid: false };
-}
-
-/** CRC of `text[start, end)` (end ≤ text length), from `bytes` (the text as ASCII bytes) when given. */
-function crcOf(text: string, bytes: Uint8Array | undefined, start: number, end: number): number {
-  return bytes === undefined ? crc16String(text, start, end) : crc16Update(0, bytes, start, end);
 }
 
 /** Index of the `!` that ends the telegram: the first `!` at the start of a line. -1 if none. */
@@ -119,7 +75,7 @@ export function findTerminator(text: string): number {
 }
 
 /** The 1–4 hex digits after `!`, upper-cased and zero-padded; `null` when none follow. */
-export function readStatedCrc(text: string, from: number): string | null {
+function readStatedCrc(text: string, from: number): string | null {
   let end = from;
   while (end < text.length && end - from < 4 && isHexDigit(text.charCodeAt(end))) end++;
   if (end === from) return null;

@@ -170,7 +170,8 @@ const IEC: ObisDefinition[] = [
 /** Every known code. A code appears twice only when a `profiles` entry overrides the general meaning. */
 export const OBIS_REGISTRY: readonly ObisDefinition[] = Object.freeze([...ELECTRICITY, ...MBUS, ...BELGIUM, ...LUXEMBOURG, ...HUNGARY, ...LITHUANIA, ...IEC]);
 
-interface RegistryEntry {
+/** The meanings of one code: the general one, and the country-specific ones where they differ. */
+export interface CodeMeanings {
   /** Used when no profile is known or no profile-specific entry matches. */
   fallback: ObisDefinition;
   byProfile?: Partial<Record<MeterProfile, ObisDefinition>>;
@@ -178,8 +179,8 @@ interface RegistryEntry {
 
 const BY_CODE = buildIndex();
 
-function buildIndex(): Map<string, RegistryEntry> {
-  const index = new Map<string, RegistryEntry>();
+function buildIndex(): Map<string, CodeMeanings> {
+  const index = new Map<string, CodeMeanings>();
   for (const definition of OBIS_REGISTRY) {
     let entry = index.get(definition.code);
     if (!entry) index.set(definition.code, (entry = { fallback: definition }));
@@ -194,26 +195,22 @@ function buildIndex(): Map<string, RegistryEntry> {
 
 /**
  * The definition of a code (`'1-0:1.8.1'`, `'0-2:24.2.1'`, `'1-0:1.8.0*255'`), or `undefined`.
- * Exact codes are one Map lookup; M-Bus channels `0-1:` … `0-9:` fall back to the `0-n:` pattern.
  * With a profile, codes whose meaning depends on the country resolve to that country's meaning.
  */
 export function lookupObis(code: string, profile?: MeterProfile): ObisDefinition | undefined {
-  const star = code.indexOf('*');
-  const key = star < 0 ? code : code.slice(0, star);
-  const entry = BY_CODE.get(key) ?? channelEntry(key);
-  if (!entry) return undefined;
-  if (profile && entry.byProfile) return entry.byProfile[profile] ?? entry.fallback;
-  return entry.fallback;
+  const meanings = meaningsOf(code);
+  if (!meanings) return undefined;
+  return (profile && meanings.byProfile?.[profile]) || meanings.fallback;
 }
 
-/** True when the meaning of `code` depends on the meter profile (see `ObisDefinition.profiles`). */
-export function hasProfileVariants(code: string): boolean {
+/** Every meaning of a code: one Map lookup for exact codes; M-Bus channels `0-1:` … `0-9:` fall back to the `0-n:` pattern. */
+export function meaningsOf(code: string): CodeMeanings | undefined {
   const star = code.indexOf('*');
   const key = star < 0 ? code : code.slice(0, star);
-  return (BY_CODE.get(key) ?? channelEntry(key))?.byProfile !== undefined;
+  return BY_CODE.get(key) ?? channelEntry(key);
 }
 
-function channelEntry(key: string): RegistryEntry | undefined {
+function channelEntry(key: string): CodeMeanings | undefined {
   // `0-n:` with a one-digit channel n ≠ 0; the rest (`:C.D.E`) is looked up as a pattern.
   if (key.length < 5 || key.charCodeAt(0) !== 48 || key.charCodeAt(1) !== 45 || key.charCodeAt(3) !== 58) return undefined;
   const channel = key.charCodeAt(2);

@@ -76,8 +76,6 @@ export function canonicalUnit(text: string, start: number, end: number): string 
   return text.slice(start, end);
 }
 
-let scratch = Buffer.allocUnsafe(1024);
-
 /**
  * The text an octet string `text[start, end)` encodes (`4530303334` → `E0034`), or `undefined`
  * when the range is not an even number of hex digits or decodes to control characters
@@ -86,17 +84,16 @@ let scratch = Buffer.allocUnsafe(1024);
 export function decodeHexText(text: string, start: number, end: number): string | undefined {
   const length = end - start;
   if (length === 0 || (length & 1) !== 0) return undefined;
-  const bytes = length >> 1;
-  if (bytes > scratch.length) scratch = Buffer.allocUnsafe(bytes * 2);
-  for (let i = 0; i < bytes; i++) {
-    const high = hexValue(text.charCodeAt(start + 2 * i));
-    const low = hexValue(text.charCodeAt(start + 2 * i + 1));
+  let decoded = '';
+  for (let i = start; i < end; i += 2) {
+    const high = hexValue(text.charCodeAt(i));
+    const low = hexValue(text.charCodeAt(i + 1));
     if (high < 0 || low < 0) return undefined;
     const byte = (high << 4) | low;
     if (!isPrintable(byte)) return undefined;
-    scratch[i] = byte;
+    decoded += String.fromCharCode(byte);
   }
-  return scratch.toString('latin1', 0, bytes);
+  return decoded;
 }
 
 function hexValue(c: number): number {
