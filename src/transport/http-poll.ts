@@ -151,8 +151,8 @@ export class HttpPollTransport extends BaseTransport {
           });
         });
         response.on('end', () => {
-          if (!response.complete) return fail(Object.assign(new Error('answer cut off'), { code: 'ECONNRESET' }));
-          settle(() => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: Buffer.concat(chunks) }));
+          if (response.complete) settle(() => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: Buffer.concat(chunks) }));
+          else fail(Object.assign(new Error('answer cut off'), { code: 'ECONNRESET' }));
         });
       });
     });

@@ -71,20 +71,23 @@ export class FakeDongle {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     res.on('close', () => this.inFlight--);
-    const behaviour = this.behaviour;
-    if (behaviour === 'never') return;
-    if (typeof behaviour === 'object') return send(res, behaviour.status, 'application/json', JSON.stringify({ error: `status ${behaviour.status}` }));
-    if (req.method !== 'GET') return send(res, 405, 'application/json', '{}');
-    if (req.url === '/api/v1/data') return send(res, 200, 'application/json', JSON.stringify({ active_power_w: 123 }));
-    if (req.url !== TELEGRAM_PATH) return send(res, 404, 'application/json', '{}');
-    if (!this.telegram) return send(res, 503, 'text/plain', 'no telegram received');
-    send(res, 200, 'text/plain', this.telegram);
+    const [status, type, body] = this.reply(req);
+    if (!status) return;
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
-}
 
-function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  /** Status, content type and body for a request; status 0: no answer at all. */
+  private reply(req: http.IncomingMessage): [number, string, string | Buffer] {
+    const behaviour = this.behaviour;
+    if (behaviour === 'never') return [0, '', ''];
+    if (typeof behaviour === 'object') return [behaviour.status, 'application/json', JSON.stringify({ error: `status ${behaviour.status}` })];
+    if (req.method !== 'GET') return [405, 'application/json', '{}'];
+    if (req.url === '/api/v1/data') return [200, 'application/json', JSON.stringify({ active_power_w: 123 })];
+    if (req.url !== TELEGRAM_PATH) return [404, 'application/json', '{}'];
+    if (!this.telegram) return [503, 'text/plain', 'no telegram received'];
+    return [200, 'text/plain', this.telegram];
+  }
 }
 
 /** Telegrams of the corpus with a valid CRC, unencrypted (test/fixtures/telegrams/index.tsv). */

@@ -143,6 +143,13 @@ describe('transport/http-poll (a HomeWizard-like dongle on 127.0.0.1)', function
     assert.equal(json.recorder.chunks.length + wrong.recorder.chunks.length, 0);
   });
 
+  it('an answer larger than any telegram (a web page, a file) is refused, not buffered', async () => {
+    dongle.telegram = Buffer.alloc(70 * 1024, 'x');
+    const { recorder } = poller();
+    assert.equal(reasonOf((await reconnecting(recorder)).state), 'the answer is larger than 64 KiB: not a telegram');
+    assert.equal(recorder.chunks.length, 0);
+  });
+
   it('the dongle disappears: "connection refused", retries; back on the same port it resumes without repeating', async () => {
     const [one, two] = corpusTelegrams(2);
     dongle.telegram = one.bytes;
