@@ -6,7 +6,7 @@
 import type { ReaderOptions } from '../protocol/reader';
 import type { SerialFraming, TransportConfig } from '../transport';
 
-export type SourceKind = 'serial' | 'tcp-client' | 'tcp-server' | 'replay' | 'simulator';
+export type SourceKind = 'serial' | 'tcp-client' | 'tcp-server' | 'replay' | 'simulator' | 'http';
 
 /** The p1-connection node's properties, as the editor saves them (numbers may arrive as strings). */
 export interface P1ConnectionConfig {
@@ -30,6 +30,10 @@ export interface P1ConnectionConfig {
   replayLoop?: boolean | string;
   simulatorProfile?: string;
   simulatorInterval?: number | string;
+  httpHost?: string;
+  httpPort?: number | string;
+  httpPath?: string;
+  httpInterval?: number | string;
   crcPolicy?: string;
   timezone?: string;
   maxTelegramSize?: number | string;
@@ -71,6 +75,35 @@ export function readConnectionSettings(config: P1ConnectionConfig, credentials: 
   }
 }
 
+/**
+ * The HTTP dongle source's defaults and bounds, their one home (the editor keeps a copy that a
+ * test compares): the HomeWizard P1 meter's raw-telegram URL (local API v1), and the poll
+ * interval in seconds. HomeWizard advises at most one request per 500 ms; a minute is six
+ * times the slowest meter's interval (DSMR 2.2–4: 10 s), slower is what p1-in's rate limit is for.
+ */
+export const HTTP_SOURCE = {
+  port: 80,
+  path: '/api/v1/telegram',
+  interval: { default: 1, min: 0.5, max: 60 },
+} as const;
+
+function httpConfig(c: P1ConnectionConfig): TransportConfig {
+  const { interval } = HTTP_SOURCE;
+  const seconds = c.httpInterval === undefined || c.httpInterval === '' ? interval.default : Number(c.httpInterval);
+  if (!Number.isFinite(seconds) || seconds < interval.min || seconds > interval.max) {
+    throw new ConfigError(`poll interval "${c.httpInterval}" must be from ${interval.min} to ${interval.max} seconds`);
+  }
+  const port = c.httpPort === undefined || c.httpPort === '' ? HTTP_SOURCE.port : portNumber(c.httpPort);
+  return { kind: 'http', host: hostName(c.httpHost), port, path: urlPath(c.httpPath), intervalMs: Math.round(seconds * 1000) };
+}
+
+/** The path part of the dongle's URL; empty means the HomeWizard one. */
+function urlPath(value: unknown): string {
+  const path = text(value) || HTTP_SOURCE.path;
+  if (!/^\/[!-~]*$/.test(path)) throw new ConfigError(`path "${path}" must start with / and contain no spaces`);
+  return path;
+}
+
 function transportConfig(source: string, c: P1ConnectionConfig): TransportConfig {
   switch (source) {
     case 'serial':
@@ -104,6 +137,8 @@ function transportConfig(source: string, c: P1ConnectionConfig): TransportConfig
       if (intervalMs <= 0) throw new ConfigError('simulator interval must be more than 0 s');
       return { kind: 'simulator', profile, intervalMs };
     }
+    case 'http':
+      return httpConfig(c);
     default:
       throw new ConfigError(`unknown source "${source}"`);
   }

@@ -1,6 +1,7 @@
 /**
- * Byte sources for a P1 connection. Nothing outside this folder touches `serialport` or `node:net`.
+ * Byte sources for a P1 connection. Nothing outside this folder touches `serialport`, `node:net` or `node:http`.
  */
+import { HttpPollTransport } from './http-poll';
 import { ReplayTransport } from './replay';
 import { SerialTransport, type SerialFraming } from './serial';
 import type { SimulatedProfile } from './simulated-meter';
@@ -21,7 +22,8 @@ export type TransportConfig =
   | { kind: 'tcp-client'; host: string; port: number; connectTimeoutMs?: number; idleTimeoutMs?: number; maxBackoffMs?: number }
   | { kind: 'tcp-server'; bindAddress: string; port: number }
   | { kind: 'replay'; file: string; intervalMs: number /* 0 = the capture's own rate */; loop: boolean }
-  | { kind: 'simulator'; profile: SimulatedProfile; intervalMs: number };
+  | { kind: 'simulator'; profile: SimulatedProfile; intervalMs: number }
+  | { kind: 'http'; host: string; port: number; path: string; intervalMs: number; requestTimeoutMs?: number; maxBackoffMs?: number };
 
 /** A transport for a configuration; not yet open (call `open()`). */
 export function createTransport(config: TransportConfig): Transport {
@@ -38,5 +40,7 @@ export function createTransport(config: TransportConfig): Transport {
       return new ReplayTransport(config);
     case 'simulator':
       return new SimulatorTransport({ profile: config.profile, intervalMs: config.intervalMs });
+    case 'http':
+      return new HttpPollTransport(config);
   }
 }

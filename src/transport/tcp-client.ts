@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { Backoff } from './backoff';
 import { BaseTransport } from './base-transport';
+import { describeSocketError, formatSeconds } from './link-errors';
 
 export interface TcpClientOptions {
   host: string;
@@ -62,7 +63,7 @@ export class TcpClientTransport extends BaseTransport {
       }
       this.emit('data', chunk);
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => this.lose(socket, this.describeError(err)));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.lose(socket, describeSocketError(err, this.options.host, this.options.port)));
     socket.on('end', () => this.lose(socket, `connection closed by ${this.address}`));
     socket.on('close', () => this.lose(socket, `connection to ${this.address} lost`));
     socket.connect({ host: this.options.host, port: this.options.port });
@@ -71,25 +72,6 @@ export class TcpClientTransport extends BaseTransport {
   private lose(socket: net.Socket, reason: string): void {
     if (socket !== this.socket) return;
     this.retryLater(reason);
-  }
-
-  private describeError(err: NodeJS.ErrnoException): string {
-    switch (err.code) {
-      case 'ECONNREFUSED':
-        return `connection refused by ${this.address}`;
-      case 'ECONNRESET':
-        return `connection reset by ${this.address}`;
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return `cannot resolve host ${this.options.host}`;
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return `${this.options.host} is unreachable`;
-      case 'ETIMEDOUT':
-        return `no answer from ${this.address}`;
-      default:
-        return `${this.address}: ${err.message}`;
-    }
   }
 
   protected async release(): Promise<void> {
@@ -103,7 +85,3 @@ export class TcpClientTransport extends BaseTransport {
   }
 }
 
-/** "30 s", "0.2 s". */
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
-}

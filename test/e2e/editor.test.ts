@@ -169,6 +169,25 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await cancel();
   });
 
+  it('p1-connection: the HTTP dongle source shows only its own fields, with the HomeWizard defaults, and validates them', async () => {
+    await openEditor(demoNode('p1-in'));
+    await page.locator('#node-input-btn-connection-edit').click();
+    await page.locator('#node-config-input-source').selectOption('http');
+    await page.locator('#node-config-input-httpHost').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#node-config-input-host').isVisible(), false, 'the TCP client fields are hidden');
+    // The demo's connection was saved without these fields: empty means the HomeWizard defaults, shown as placeholders.
+    assert.equal(await page.locator('#node-config-input-httpPort').getAttribute('placeholder'), '80');
+    assert.equal(await page.locator('#node-config-input-httpPath').getAttribute('placeholder'), '/api/v1/telegram');
+    assert.equal(await markedInvalid('#node-config-input-httpPort', ''), false);
+    assert.equal(await page.locator('#p1-connection-http-interval-hint').textContent(), 'seconds (0.5 to 60)');
+    await expectValidation('#node-config-input-httpHost', 'http://192.168.1.60/', '192.168.1.60');
+    await expectValidation('#node-config-input-httpPort', '0', '80');
+    await expectValidation('#node-config-input-httpPath', 'api/v1/telegram', '/api/v1/telegram');
+    await expectValidation('#node-config-input-httpInterval', '0.2', '1');
+    await cancel();
+    await cancel();
+  });
+
   it('p1-filter-obis: dialog opens, deadband and interval validate, help shows', async () => {
     await openEditor(demoNode('p1-filter-obis'));
     await expectValidation('#node-input-deadband', '-1', '0.5');

@@ -14,6 +14,7 @@ import { NodeRedComms, type DebugMessage } from '../support/node-red-comms';
 import { PACKAGE_NAME, startPackedNodeRed, type PackedNodeRed } from '../support/packed-package';
 import { exampleFiles, loadExample, mqttStandInRoute, tapId, testableFlow, type FlowNode } from '../support/example-flows';
 import { startTelegramServer, type TelegramServer } from '../support/telegram-server';
+import { FakeDongle } from '../support/http-dongle';
 
 const NODE_TYPES = ['p1-connection', 'p1-in', 'p1-parse', 'p1-filter-obis', 'p1-homeassistant'];
 
@@ -301,6 +302,25 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
       assert.equal(values.energyDeliveredTotal, registerValue(plaintext, '1-0:1.8.0'));
       assert.equal(values.energyReturnedTotal, registerValue(plaintext, '1-0:2.8.0'));
       await c.waitForStatus('ex8.health', (s) => s.text === 'receiving');
+    });
+  });
+
+  describe('10 HomeWizard P1 meter over HTTP → debug', () => {
+    let dongle: FakeDongle | undefined;
+    afterEach(async () => { await dongle?.stop(); dongle = undefined; });
+
+    it('reads the telegram from a local HTTP server that answers like the HomeWizard API, and says when the API is switched off', async () => {
+      const text = fs.readFileSync(NL_TELEGRAM, 'latin1');
+      dongle = await new FakeDongle().listen(0);
+      dongle.telegram = Buffer.from(text, 'latin1');
+      const c = await deploy(testableFlow(loadExample('10 HomeWizard P1 meter over HTTP to debug.json'), connection({ httpHost: '127.0.0.1', httpPort: dongle.port })));
+      const telegram = payloadOf(await c.waitForDebug('telegram', isTelegram));
+      assert.equal(telegram.energyDeliveredTariff1, registerValue(text, '1-0:1.8.1'));
+      assert.equal(telegram.powerDelivered, registerValue(text, '1-0:1.7.0'));
+
+      dongle.behaviour = { status: 403 };
+      await c.waitForStatus('ex10.in', (s) => /^retry in \d+ s: HTTP 403: API disabled\?/.test(s.text ?? ''));
+      assert.equal(c.from('telegram').length, 1, 'the telegram served again and again is shown once');
     });
   });
 });
