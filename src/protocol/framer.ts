@@ -12,12 +12,14 @@ import type { CrcCheck } from './types';
  *
  * The CRC decides where a telegram starts. A `/` at the start of a line always starts one; a
  * `/` elsewhere (after telnet bytes or noise, or glued to a telegram cut off mid-line) starts
- * one when a header mark follows it: three letters and a letter or digit (`/ISK5`, `/KFM5`).
+ * one when a header mark follows it: three letters and one more visible character (`/ISK5`,
+ * `/KFM5`, `/NWA-`). Until such a telegram proves itself by its end line, its bytes count as
+ * skipped, not as a telegram: if it is dropped, it was noise.
  * Such a header inside a telegram is remembered only by its bytes: when the telegram's CRC
  * fails, the framer tries the latest headers inside it, and if the CRC holds from one of them,
  * the bytes before it are a cut-off telegram (a dropped partial), not a CRC error. Without a
  * CRC (DSMR 2.2/3) there is nothing to check, so a plausibility rule decides: the latest
- * header inside it whose line holds no `(` starts the telegram. The same happens when a
+ * header inside it whose line holds no parentheses starts the telegram. The same happens when a
  * telegram would pass the size cap: it restarts at its latest header instead of being lost. One pass over the bytes: lines are found with `Buffer#indexOf` (memchr), the
  * CRC is updated once per stretch of telegram bytes, and only telegram bytes are copied into a
  * buffer that never grows beyond `maxTelegramSize`. No timers: a telegram is emitted the
@@ -70,6 +72,7 @@ const SPACE = 0x20;
 const BANG = 0x21;
 const SLASH = 0x2f;
 const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
 /** Tag byte, system-title length byte, system title: the A-XDR length starts here. */
 const CIPHER_LENGTH_OFFSET = 2 + SYSTEM_TITLE_LENGTH;
 /** Security byte and frame counter: nothing shorter can be a ciphered APDU. */
@@ -110,6 +113,8 @@ export class TelegramFramer {
   private atLineStart = true;
   /** After a telegram ended on CR, its LF belongs to it and is not skipped garbage. */
   private swallowLf = false;
+  /** The telegram in progress started mid-line and has not reached its end line yet: dropped, it is skipped bytes. */
+  private tentative = false;
 
   /** Bytes of the frame in progress; copied out of the chunks, never a reference to one. */
   private store = Buffer.allocUnsafe(0);
@@ -178,12 +183,11 @@ export class TelegramFramer {
   /** Start over (e.g. after a reconnect): an unfinished frame is dropped and reported. Counters are kept. */
   reset(): void {
     if (this.mode === Mode.HeaderMark) this.abandonToRun();
-    if (this.mode === Mode.Hunting) {
-      this.endRun('outside a telegram');
-    } else {
+    if (this.mode !== Mode.Hunting) {
       const what = this.mode === Mode.CipherHeader || this.mode === Mode.CipherBody ? 'encrypted frame' : 'telegram';
-      this.dropPartial(this.length, `unfinished ${what} dropped when the input ended or restarted`);
+      this.dropUnproven(this.length, `unfinished ${what} dropped when the input ended or restarted`);
     }
+    this.endRun('outside a telegram');
     this.startHunting(true);
     this.swallowLf = false;
   }
@@ -236,20 +240,21 @@ export class TelegramFramer {
     return at;
   }
 
-  /** After a mid-line `/`: three letters and a letter or digit make it a telegram header. */
+  /** After a mid-line `/`: three letters and one more visible character make it a telegram header. */
   private readHeaderMark(bytes: Buffer, i: number): number {
     const c = bytes[i];
-    if (!(this.length < HEADER_MARK_LENGTH - 1 ? isLetter(c) : isLetter(c) || isDigit(c))) {
+    if (!(this.length < HEADER_MARK_LENGTH - 1 ? isLetter(c) : isMarkEnd(c))) {
       // Not a header: its bytes were garbage; look at this byte afresh (it may be a `/`).
       this.abandonToRun();
       return i;
     }
     this.store[this.length++] = c;
     if (this.length === HEADER_MARK_LENGTH) {
-      this.endRun('before a frame');
+      // The run of skipped bytes stays open: this telegram may still turn out to be noise.
       this.crc = crc16Update(0, this.store, 0, this.length);
       this.mode = Mode.Text;
       this.atLineStart = false;
+      this.tentative = true;
     }
     return i + 1;
   }
@@ -272,6 +277,7 @@ export class TelegramFramer {
 
   private startHunting(atLineStart: boolean): void {
     this.mode = Mode.Hunting;
+    this.tentative = false;
     this.atLineStart = atLineStart;
     this.length = 0;
   }
@@ -295,7 +301,8 @@ export class TelegramFramer {
           return i + 1;
         }
         if (c === SLASH) {
-          this.dropPartial(this.length + i - segmentStart, 'a new telegram header arrived before the end (!) of the previous one');
+          this.dropUnproven(this.length + i - segmentStart, 'a new telegram header arrived before the end (!) of the previous one');
+          this.prove();
           this.length = 0;
           this.crc = 0;
           segmentStart = i;
@@ -343,9 +350,10 @@ export class TelegramFramer {
     let crc = this.checkCrc(0);
     const start = crc.valid === true ? 0 : this.headerToStartFrom(crc.present);
     if (start > 0) {
-      this.dropPartial(start, 'a telegram cut off by the header of the next one');
+      this.dropUnproven(start, 'a telegram cut off by the header of the next one');
       crc = this.checkCrc(start);
     }
+    this.prove();
     const text = this.store.toString('latin1', start, this.length) + lineEnd;
     this.counters.telegrams++;
     if (crc.valid === false) this.counters.crcFailures++;
@@ -356,7 +364,7 @@ export class TelegramFramer {
   /**
    * When the CRC fails from the first byte: a header inside the telegram from which it holds
    * (the bytes before it are a cut-off telegram), else 0. Without a CRC, the latest header
-   * inside it whose line holds no `(`: the plausibility rule for DSMR 2.2/3.
+   * inside it whose line holds no parentheses: the plausibility rule for DSMR 2.2/3.
    */
   private headerToStartFrom(hasCrc: boolean): number {
     const bang = this.crcDigitsStart - 1;
@@ -367,7 +375,7 @@ export class TelegramFramer {
     return 0;
   }
 
-  /** The latest header (`/`, header mark, a line without `(`) in `store[1, before)`, else -1. */
+  /** The latest header (`/`, header mark, a line without parentheses) in `store[1, before)`, else -1. */
   private lastHeaderBefore(before: number): number {
     if (before <= 1) return -1;
     for (let at = this.store.lastIndexOf(SLASH, before - 1); at > 0; at = this.store.lastIndexOf(SLASH, at - 1)) {
@@ -471,14 +479,20 @@ export class TelegramFramer {
       this.restartAt(header);
       return at;
     }
-    this.dropOversize(this.length, `telegram longer than ${this.maxSize} bytes dropped (no "!" line in time); resynchronising`);
+    if (this.tentative) {
+      this.dropUnproven(this.length, '');
+      this.endRun('without a telegram end');
+    } else {
+      this.dropOversize(this.length, `telegram longer than ${this.maxSize} bytes dropped (no "!" line in time); resynchronising`);
+    }
     this.startHunting(atLineStart);
     return at;
   }
 
   /** Drop the bytes before the header at `header` as a cut-off telegram and go on from it. */
   private restartAt(header: number): void {
-    this.dropPartial(header, 'a telegram cut off by the header of the next one');
+    this.dropUnproven(header, 'a telegram cut off by the header of the next one');
+    this.tentative = true; // it starts mid-line
     this.store.copy(this.store, 0, header, this.length);
     this.length -= header;
     if (this.mode === Mode.Checksum) {
@@ -493,6 +507,24 @@ export class TelegramFramer {
   private dropOversize(bytes: number, detail: string): void {
     this.counters.oversize++;
     this.onDiscard?.({ reason: 'oversize', bytes, detail });
+  }
+
+  /**
+   * Drop the first `bytes` of the telegram in progress: a cut-off telegram (a dropped partial),
+   * or, when it started mid-line and never reached its end line, bytes that were never a telegram.
+   */
+  private dropUnproven(bytes: number, detail: string): void {
+    if (!this.tentative) return this.dropPartial(bytes, detail);
+    if (this.runLength + bytes > this.maxSize) this.endRun('before a frame');
+    this.runLength += bytes;
+    this.runHasJunk = true;
+  }
+
+  /** The telegram in progress is taken as one (it reached its end, or a header at a line start follows): report the skipped bytes before it. */
+  private prove(): void {
+    if (!this.tentative) return;
+    this.endRun('before a frame');
+    this.tentative = false;
   }
 
   private dropPartial(bytes: number, detail: string): void {
@@ -513,24 +545,25 @@ function isLetter(c: number): boolean {
   return lower >= 0x61 && lower <= 0x7a;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
+/** The fourth character of a header mark: visible ASCII, but not what ends or opens something else. */
+function isMarkEnd(c: number): boolean {
+  return c > SPACE && c < 0x7f && c !== SLASH && c !== OPEN_PAREN && c !== CLOSE_PAREN;
 }
 
 /**
  * Whether a telegram header starts at `bytes[at]` (a `/`): a header mark follows, and its line
- * (up to `end`, the bytes held so far) is short and holds no `(` as data lines do.
+ * (up to `end`, the bytes held so far) is short and holds no `(` or `)` as data lines do.
  */
 function isHeaderAt(bytes: Buffer, at: number, end: number): boolean {
   if (at + HEADER_MARK_LENGTH > end) return false;
   for (let k = 1; k < HEADER_MARK_LENGTH; k++) {
     const c = bytes[at + k];
-    if (!(isLetter(c) || (k === HEADER_MARK_LENGTH - 1 && isDigit(c)))) return false;
+    if (!(k < HEADER_MARK_LENGTH - 1 ? isLetter(c) : isMarkEnd(c))) return false;
   }
   const limit = Math.min(end, at + MAX_HEADER_LINE);
   for (let k = at + HEADER_MARK_LENGTH; k < limit; k++) {
     if (bytes[k] === LF) return true;
-    if (bytes[k] === OPEN_PAREN) return false;
+    if (bytes[k] === OPEN_PAREN || bytes[k] === CLOSE_PAREN) return false;
   }
   return limit === end;
 }
