@@ -79,7 +79,10 @@ function goodTelegrams(sources: Buffer[]): Buffer[] {
   });
 }
 
-describe(`fuzzing P1Reader with ${MUTATIONS} mutated real telegrams`, () => {
+describe(`fuzzing P1Reader with ${MUTATIONS} mutated real telegrams`, function () {
+  // 100,000 cases through two readers take about 10 s of CPU; a busy shared machine may need more.
+  this.timeout(180_000);
+
   it('never throws, never emits a wrong-CRC or unauthenticated telegram, loses no complete good telegram, stays bounded', () => {
     const sources = loadCorpus().filter((e) => !e.file.endsWith('.bin') && e.bytes[0] === 0x2f).map((e) => e.bytes);
     const good = goodTelegrams(sources);
