@@ -4,7 +4,7 @@
  */
 export * from './protocol/types';
 export { crc16, crc16Update, crc16String, formatCrc, checkTelegramCrc } from './protocol/crc16';
-export { TelegramFramer, DEFAULT_MAX_TELEGRAM_SIZE } from './protocol/framer';
+export { TelegramFramer, DEFAULT_MAX_TELEGRAM_SIZE, MAX_TELEGRAM_SIZE } from './protocol/framer';
 export type { Frame, FrameDiscard, FramerStats, FramerOptions } from './protocol/framer';
 export { decryptFrame, DecryptError, LUXEMBOURG_AUTHENTICATION_KEY } from './protocol/decrypt';
 export type { DecryptOptions, DecryptFailure } from './protocol/decrypt';

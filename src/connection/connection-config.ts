@@ -3,6 +3,7 @@
  * them) into a transport configuration and reader options, or a clear reason why it is invalid.
  * Pure: validation happens here once, so the runtime never opens a port with nonsense settings.
  */
+import { MAX_TELEGRAM_SIZE } from '../protocol/framer';
 import type { ReaderOptions } from '../protocol/reader';
 import type { SerialFraming, TransportConfig } from '../transport';
 
@@ -37,6 +38,7 @@ export interface P1ConnectionConfig {
   crcPolicy?: string;
   timezone?: string;
   maxTelegramSize?: number | string;
+  allowUnauthenticated?: boolean | string;
 }
 
 export interface P1ConnectionCredentials {
@@ -54,7 +56,7 @@ class ConfigError extends Error {}
 
 /** Just the reader part (CRC policy, time zone, size limit, keys): what p1-parse needs. */
 export function readReaderSettings(
-  config: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize'>,
+  config: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize' | 'allowUnauthenticated'>,
   credentials: P1ConnectionCredentials = {},
 ): ReaderSettings {
   try {
@@ -162,14 +164,16 @@ function serialConfig(c: P1ConnectionConfig): TransportConfig {
   return { kind: 'serial', path, framing, baudRate, dataBits, parity, stopBits };
 }
 
-function readerOptions(c: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize'>, credentials: P1ConnectionCredentials): ReaderOptions {
+function readerOptions(c: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize' | 'allowUnauthenticated'>, credentials: P1ConnectionCredentials): ReaderOptions {
   const crcPolicy = text(c.crcPolicy) || 'drop';
   if (crcPolicy !== 'drop' && crcPolicy !== 'flag') throw new ConfigError(`unknown CRC policy "${crcPolicy}"`);
   const timezone = text(c.timezone) || 'Europe/Amsterdam';
   if (!isTimeZone(timezone)) throw new ConfigError(`unknown time zone "${timezone}"`);
   const maxTelegramSize = integer(c.maxTelegramSize, 8192, 'maximum telegram size');
   if (maxTelegramSize < 256) throw new ConfigError('maximum telegram size must be at least 256 bytes');
+  if (maxTelegramSize > MAX_TELEGRAM_SIZE) throw new ConfigError(`maximum telegram size must be at most ${MAX_TELEGRAM_SIZE} bytes (64 KiB)`);
   const options: ReaderOptions = { crcPolicy, timezone, maxTelegramSize };
+  if (c.allowUnauthenticated === true || c.allowUnauthenticated === 'true') options.allowUnauthenticated = true;
   const decryptionKey = text(credentials.decryptionKey);
   const authenticationKey = text(credentials.authenticationKey);
   // The messages name the key but never show it.

@@ -209,7 +209,7 @@ export class MeterConnection implements ConnectionHandle {
 }
 
 function emptyStats(): ReaderStats {
-  return { telegrams: 0, encryptedFrames: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, crcFailures: 0, decryptFailures: 0, emitted: 0 };
+  return { telegrams: 0, encryptedFrames: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, crcFailures: 0, decryptFailures: 0, unauthenticated: 0, emitted: 0 };
 }
 
 function addStats(into: ReaderStats, from: ReaderStats): void {

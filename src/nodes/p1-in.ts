@@ -2,13 +2,12 @@
  * p1-in: emits one message per telegram from a p1-connection (output 1) and one per connection
  * state change with the health counters (output 2). Its status mirrors the connection's state.
  */
-import type { P1Telegram } from '../protocol/types';
 import type { ConnectionState } from '../connection/connection-state';
 import { EmitGate } from './p1-in/emit-gate';
 import { FlowsStartedQueue } from './p1-in/flows-started';
 import type { ConnectionHandle, ConnectionHealth, ConnectionUser } from '../connection/meter-connection';
 import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
-import { isOutputMode, telegramMessage } from './shared/telegram-message';
+import { defaultTopic, isOutputMode, telegramMessage } from './shared/telegram-message';
 
 interface P1InConfig extends NodeDef {
   connection?: string;
@@ -64,12 +63,6 @@ export = function registerP1In(RED: NodeRedApi): void {
 
   RED.nodes.registerType('p1-in', P1In);
 };
-
-/** "p1/<equipment id>" when the meter states one, else "p1/<source kind>[/<client>]". */
-function defaultTopic(telegram: P1Telegram, sourceName: string, stream: string): string {
-  if (telegram.equipmentId) return `p1/${telegram.equipmentId}`;
-  return stream ? `p1/${sourceName}/${stream}` : `p1/${sourceName}`;
-}
 
 function healthMessage(state: ConnectionState, detail: string, counters: ConnectionHealth): NodeMessage {
   return { topic: 'health', payload: { state: state.phase, detail, counters } };

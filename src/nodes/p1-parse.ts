@@ -6,7 +6,7 @@
  */
 import type { P1Telegram } from '../protocol/types';
 import { readReaderSettings } from '../connection/connection-config';
-import { ParseCounters, seriousProblems } from './p1-parse/parse-counters';
+import { ParseCounters, describeProblems, seriousProblems } from './p1-parse/parse-counters';
 import { isOutputMode, telegramMessage, type OutputMode } from './shared/telegram-message';
 import { SourceReaders } from '../connection/source-readers';
 import type { InputNode, NodeDef, NodeMessage, NodeRedApi } from './shared/node-red';
@@ -18,6 +18,7 @@ interface P1ParseDef extends NodeDef {
   crcPolicy?: string;
   timezone?: string;
   maxTelegramSize?: number | string;
+  allowUnauthenticated?: boolean | string;
 }
 
 export = function register(RED: NodeRedApi): void {
@@ -75,7 +76,8 @@ export = function register(RED: NodeRedApi): void {
           );
           send([messages]);
         }
-        done(serious.length > 0 ? new Error(serious.map((p) => p.message).join('; ')) : undefined);
+        // At most one error per input message, of bounded length: problems are counted, not copied.
+        done(serious.length > 0 ? new Error(describeProblems(problems, serious)) : undefined);
       } catch (err) {
         // The protocol layer promises not to throw; this keeps a broken promise from stalling the flow.
         done(err instanceof Error ? err : new Error(String(err)));

@@ -1,5 +1,5 @@
 import { createDecipheriv } from 'node:crypto';
-import { GLO_CIPHERING, isAxdrLengthStart, readAxdrLength } from './dlms';
+import { GLO_CIPHERING, SYSTEM_TITLE_LENGTH, isAxdrLengthStart, readAxdrLength } from './dlms';
 
 /**
  * Decrypt a DLMS general-glo-ciphering frame (Luxembourg Smarty and other meters that wrap
@@ -14,7 +14,7 @@ import { GLO_CIPHERING, isAxdrLengthStart, readAxdrLength } from './dlms';
  * telegram's own CRC guards it.
  */
 
-export type DecryptFailure = 'not-a-frame' | 'truncated' | 'bad-key' | 'auth-failed' | 'unsupported';
+export type DecryptFailure = 'not-a-frame' | 'truncated' | 'bad-key' | 'auth-failed' | 'unauthenticated' | 'unsupported';
 
 export class DecryptError extends Error {
   constructor(readonly reason: DecryptFailure, message: string) {
@@ -28,6 +28,8 @@ export interface DecryptOptions {
   key: string | Uint8Array;
   /** Authentication key (AK): 16 bytes or 32 hex digits; AAD = security byte ‖ AK. */
   authenticationKey?: string | Uint8Array;
+  /** Refuse frames without an authentication tag (security byte 0x20) with `DecryptError('unauthenticated')`. */
+  requireAuthentication?: boolean;
 }
 
 /** The authentication key every Luxembourg Smarty meter uses (LU P1 spec §3.2.5). */
@@ -53,7 +55,10 @@ export function decryptFrame(frame: Uint8Array, options: DecryptOptions): Buffer
     }
     throw new DecryptError('auth-failed', 'encrypted frame failed authentication: wrong decryption or authentication key, or the frame was damaged');
   }
-  if (parts.securityByte === ENCRYPTED_ONLY) return decryptCounterMode(key, parts);
+  if (parts.securityByte === ENCRYPTED_ONLY) {
+    if (options.requireAuthentication) throw new DecryptError('unauthenticated', 'encrypted frame has no authentication tag (security byte 0x20)');
+    return decryptCounterMode(key, parts);
+  }
   throw new DecryptError('unsupported', `security control byte 0x${hex2(parts.securityByte)} is not supported (expected 0x30 or 0x20)`);
 }
 
@@ -83,7 +88,9 @@ function splitFrame(frame: Uint8Array): FrameParts {
   if (frame.length < 2 || frame[0] !== GLO_CIPHERING) {
     throw new DecryptError('not-a-frame', 'not a DLMS general-glo-ciphering frame (first byte is not 0xDB)');
   }
-  const titleEnd = 2 + frame[1];
+  // The IV is system title ‖ frame counter: any other title length is not a frame we can open.
+  if (frame[1] !== SYSTEM_TITLE_LENGTH) throw new DecryptError('not-a-frame', `system title length ${frame[1]}, expected ${SYSTEM_TITLE_LENGTH}`);
+  const titleEnd = 2 + SYSTEM_TITLE_LENGTH;
   if (frame.length <= titleEnd) throw new DecryptError('truncated', 'encrypted frame ends inside its system title');
   if (!isAxdrLengthStart(frame[titleEnd])) throw new DecryptError('not-a-frame', `unsupported A-XDR length form 0x${hex2(frame[titleEnd])}`);
   const axdr = readAxdrLength(frame, titleEnd, frame.length);

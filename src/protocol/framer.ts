@@ -8,7 +8,19 @@ import type { CrcCheck } from './types';
  * A frame is either a DSMR text telegram (`/` … `!CRC` line end) or a binary DLMS
  * general-glo-ciphering frame (0xDB …, Luxembourg Smarty and others). Everything else (line
  * noise, wrong baud rate, HDLC frames, the tail of a telegram we joined halfway) is skipped
- * and reported. One pass over the bytes: lines are found with `Buffer#indexOf` (memchr), the
+ * and reported.
+ *
+ * The CRC decides where a telegram starts. A `/` at the start of a line always starts one; a
+ * `/` elsewhere (after telnet bytes or noise, or glued to a telegram cut off mid-line) starts
+ * one when a header mark follows it: three letters and one more visible character (`/ISK5`,
+ * `/KFM5`, `/NWA-`). Until such a telegram proves itself by its end line, its bytes count as
+ * skipped, not as a telegram: if it is dropped, it was noise.
+ * Such a header inside a telegram is remembered only by its bytes: when the telegram's CRC
+ * fails, the framer tries the latest headers inside it, and if the CRC holds from one of them,
+ * the bytes before it are a cut-off telegram (a dropped partial), not a CRC error. Without a
+ * CRC (DSMR 2.2/3) there is nothing to check, so a plausibility rule decides: the latest
+ * header inside it whose line holds no parentheses starts the telegram. The same happens when a
+ * telegram would pass the size cap: it restarts at its latest header instead of being lost. One pass over the bytes: lines are found with `Buffer#indexOf` (memchr), the
  * CRC is updated once per stretch of telegram bytes, and only telegram bytes are copied into a
  * buffer that never grows beyond `maxTelegramSize`. No timers: a telegram is emitted the
  * moment the line end after its CRC arrives.
@@ -19,6 +31,8 @@ import type { CrcCheck } from './types';
 
 /** Fits the longest legal line (a 1024-character text message is 2048 hex digits) with room to spare. */
 export const DEFAULT_MAX_TELEGRAM_SIZE = 8192;
+/** The largest size cap accepted (64 KiB): eight times the longest real telegram; larger values are clamped. */
+export const MAX_TELEGRAM_SIZE = 65536;
 
 export type Frame =
   /** latin1 text from `/` through the line end after `!`/CRC (`\r\n`, or `\n` for LF-only input). */
@@ -45,7 +59,7 @@ export interface FramerStats {
 }
 
 export interface FramerOptions {
-  /** Hard cap on one frame's bytes (default 8192); values below 16 fall back to the default. */
+  /** Hard cap on one frame's bytes (default 8192, at most 64 KiB); values below 16 fall back to the default. */
   maxTelegramSize?: number;
   onFrame: (frame: Frame) => void;
   onDiscard?: (discard: FrameDiscard) => void;
@@ -57,15 +71,25 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const BANG = 0x21;
 const SLASH = 0x2f;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
 /** Tag byte, system-title length byte, system title: the A-XDR length starts here. */
 const CIPHER_LENGTH_OFFSET = 2 + SYSTEM_TITLE_LENGTH;
 /** Security byte and frame counter: nothing shorter can be a ciphered APDU. */
 const MIN_CIPHER_CONTENT = 5;
 const INITIAL_CAPACITY = 2048;
+/** `/` and the four characters of a header mark (`/ISK5`). */
+const HEADER_MARK_LENGTH = 5;
+/** A header line is short; a longer one is not taken as a header (and keeps the search linear). */
+const MAX_HEADER_LINE = 128;
+/** How many headers inside a telegram with a failing CRC are tried, latest first. */
+const MAX_RESTART_TRIES = 4;
 
 const enum Mode {
-  /** Between frames: skipping until `/` or 0xDB at the start of a line. */
+  /** Between frames: skipping until a `/`, or 0xDB at the start of a line. */
   Hunting,
+  /** After a `/` in the middle of a line: is a header mark (`ISK5`) next? */
+  HeaderMark,
   /** Inside a telegram, before its `!`. */
   Text,
   /** After the `!`: up to four CRC digits, then the line end. */
@@ -89,6 +113,8 @@ export class TelegramFramer {
   private atLineStart = true;
   /** After a telegram ended on CR, its LF belongs to it and is not skipped garbage. */
   private swallowLf = false;
+  /** The telegram in progress started mid-line and has not reached its end line yet: dropped, it is skipped bytes. */
+  private tentative = false;
 
   /** Bytes of the frame in progress; copied out of the chunks, never a reference to one. */
   private store = Buffer.allocUnsafe(0);
@@ -107,7 +133,7 @@ export class TelegramFramer {
 
   constructor(options: FramerOptions) {
     const max = options.maxTelegramSize ?? DEFAULT_MAX_TELEGRAM_SIZE;
-    this.maxSize = Number.isFinite(max) && max >= 16 ? Math.floor(max) : DEFAULT_MAX_TELEGRAM_SIZE;
+    this.maxSize = Number.isFinite(max) && max >= 16 ? Math.min(Math.floor(max), MAX_TELEGRAM_SIZE) : DEFAULT_MAX_TELEGRAM_SIZE;
     this.onFrame = options.onFrame;
     this.onDiscard = options.onDiscard;
   }
@@ -128,6 +154,7 @@ export class TelegramFramer {
     while (i < bytes.length) {
       switch (this.mode) {
         case Mode.Hunting: i = this.hunt(bytes, i); break;
+        case Mode.HeaderMark: i = this.readHeaderMark(bytes, i); break;
         case Mode.Text: i = this.scanText(bytes, i); break;
         case Mode.Checksum: i = this.readChecksum(bytes, i); break;
         case Mode.CipherHeader: i = this.readCipherHeader(bytes, i); break;
@@ -145,14 +172,22 @@ export class TelegramFramer {
     this.reset();
   }
 
+  /**
+   * Report the run of skipped bytes so far (the end of one message of a stream), without
+   * changing how the bytes that follow are framed.
+   */
+  reportSkipped(): void {
+    if (this.mode === Mode.Hunting) this.endRun('outside a telegram');
+  }
+
   /** Start over (e.g. after a reconnect): an unfinished frame is dropped and reported. Counters are kept. */
   reset(): void {
-    if (this.mode === Mode.Hunting) {
-      this.endRun('outside a telegram');
-    } else {
+    if (this.mode === Mode.HeaderMark) this.abandonToRun();
+    if (this.mode !== Mode.Hunting) {
       const what = this.mode === Mode.CipherHeader || this.mode === Mode.CipherBody ? 'encrypted frame' : 'telegram';
-      this.dropPartial(this.length, `unfinished ${what} dropped when the input ended or restarted`);
+      this.dropUnproven(this.length, `unfinished ${what} dropped when the input ended or restarted`);
     }
+    this.endRun('outside a telegram');
     this.startHunting(true);
     this.swallowLf = false;
   }
@@ -171,28 +206,64 @@ export class TelegramFramer {
     let junk = this.runHasJunk;
     for (; i < stop; i++) {
       const c = bytes[i];
-      if (lineStart && (c === SLASH || c === GLO_CIPHERING)) break;
+      if (c === SLASH || (lineStart && c === GLO_CIPHERING)) break;
       lineStart = c === LF;
       if (!junk && c !== LF && c !== CR && c !== SPACE && c !== TAB) junk = true;
     }
     this.runLength += i - from;
     this.runHasJunk = junk;
     this.atLineStart = lineStart;
-    if (i < stop) {
-      this.endRun('before a frame');
-      this.length = 0;
-      if (bytes[i] === SLASH) {
-        this.mode = Mode.Text;
-        this.crc = 0;
-        this.atLineStart = false; // the `/` itself is content, not a new header
-      } else {
-        this.mode = Mode.CipherHeader;
-        this.cipherFrameSize = 0;
-      }
-    } else if (this.runLength >= this.maxSize) {
-      this.endRun('without a frame start (wrong baud rate, inverted signal or not DSMR?)');
-    }
+    if (i < stop) return this.startFrame(bytes[i], lineStart, i);
+    if (this.runLength >= this.maxSize) this.endRun('without a frame start (wrong baud rate, inverted signal or not DSMR?)');
     return i;
+  }
+
+  /** A frame may start at `bytes[at]` (a `/`, or 0xDB at a line start). */
+  private startFrame(c: number, lineStart: boolean, at: number): number {
+    this.length = 0;
+    if (c === SLASH && !lineStart) {
+      // Mid-line: a header only if its mark follows; until then the run of skipped bytes stays open.
+      this.ensureCapacity(HEADER_MARK_LENGTH);
+      this.store[this.length++] = c;
+      this.mode = Mode.HeaderMark;
+      return at + 1;
+    }
+    this.endRun('before a frame');
+    if (c === SLASH) {
+      this.mode = Mode.Text;
+      this.crc = 0;
+      this.atLineStart = false; // the `/` itself is content, not a new header
+    } else {
+      this.mode = Mode.CipherHeader;
+      this.cipherFrameSize = 0;
+    }
+    return at;
+  }
+
+  /** After a mid-line `/`: three letters and one more visible character make it a telegram header. */
+  private readHeaderMark(bytes: Buffer, i: number): number {
+    const c = bytes[i];
+    if (!(this.length < HEADER_MARK_LENGTH - 1 ? isLetter(c) : isMarkEnd(c))) {
+      // Not a header: its bytes were garbage; look at this byte afresh (it may be a `/`).
+      this.abandonToRun();
+      return i;
+    }
+    this.store[this.length++] = c;
+    if (this.length === HEADER_MARK_LENGTH) {
+      // The run of skipped bytes stays open: this telegram may still turn out to be noise.
+      this.crc = crc16Update(0, this.store, 0, this.length);
+      this.mode = Mode.Text;
+      this.atLineStart = false;
+      this.tentative = true;
+    }
+    return i + 1;
+  }
+
+  /** The bytes held for a frame start that was not one join the run of skipped bytes. */
+  private abandonToRun(): void {
+    this.runLength += this.length;
+    this.runHasJunk = true;
+    this.startHunting(false);
   }
 
   private endRun(where: string): void {
@@ -206,6 +277,7 @@ export class TelegramFramer {
 
   private startHunting(atLineStart: boolean): void {
     this.mode = Mode.Hunting;
+    this.tentative = false;
     this.atLineStart = atLineStart;
     this.length = 0;
   }
@@ -220,7 +292,7 @@ export class TelegramFramer {
         this.atLineStart = false;
         const c = bytes[i];
         if (c === BANG) {
-          if (this.length + i + 1 - segmentStart > this.maxSize) return this.overflow(segmentStart, i, true);
+          if (this.length + i + 1 - segmentStart > this.maxSize) return this.overflow(bytes, segmentStart, i, true);
           this.append(bytes, segmentStart, i + 1);
           this.crc = crc16Update(this.crc, bytes, segmentStart, i + 1);
           this.mode = Mode.Checksum;
@@ -229,7 +301,8 @@ export class TelegramFramer {
           return i + 1;
         }
         if (c === SLASH) {
-          this.dropPartial(this.length + i - segmentStart, 'a new telegram header arrived before the end (!) of the previous one');
+          this.dropUnproven(this.length + i - segmentStart, 'a new telegram header arrived before the end (!) of the previous one');
+          this.prove();
           this.length = 0;
           this.crc = 0;
           segmentStart = i;
@@ -238,7 +311,7 @@ export class TelegramFramer {
       const newline = bytes.indexOf(LF, i);
       const lineEnd = newline < 0 ? bytes.length : newline + 1;
       const room = this.maxSize - this.length - (i - segmentStart);
-      if (lineEnd - i > room) return this.overflow(segmentStart, i + room, lineBegins && room === 0);
+      if (lineEnd - i > room) return this.overflow(bytes, segmentStart, i + room, lineBegins && room === 0);
       i = lineEnd;
       if (newline >= 0) this.atLineStart = true;
     }
@@ -252,7 +325,7 @@ export class TelegramFramer {
     const digits = this.length - this.crcDigitsStart;
     const digit = digits < 4 ? hexValue(c) : -1;
     if (digit >= 0) {
-      if (this.length >= this.maxSize) return this.overflow(i, i, false);
+      if (this.length >= this.maxSize) return this.overflow(bytes, i, i, false);
       this.ensureCapacity(this.length + 1);
       this.store[this.length++] = c;
       this.statedCrc = (this.statedCrc << 4) | digit;
@@ -274,23 +347,53 @@ export class TelegramFramer {
   }
 
   private emitTelegram(lineEnd: string): void {
-    const text = this.store.toString('latin1', 0, this.length) + lineEnd;
-    const crc = this.checkCrc();
+    let crc = this.checkCrc(0);
+    const start = crc.valid === true ? 0 : this.headerToStartFrom(crc.present);
+    if (start > 0) {
+      this.dropUnproven(start, 'a telegram cut off by the header of the next one');
+      crc = this.checkCrc(start);
+    }
+    this.prove();
+    const text = this.store.toString('latin1', start, this.length) + lineEnd;
     this.counters.telegrams++;
     if (crc.valid === false) this.counters.crcFailures++;
     this.startHunting(true);
     this.onFrame({ kind: 'telegram', text, crc });
   }
 
-  /** Same verdict as `checkTelegramCrc` on the text, without a second pass when the CRC matches. */
-  private checkCrc(): CrcCheck {
-    const computed = formatCrc(this.crc);
+  /**
+   * When the CRC fails from the first byte: a header inside the telegram from which it holds
+   * (the bytes before it are a cut-off telegram), else 0. Without a CRC, the latest header
+   * inside it whose line holds no parentheses: the plausibility rule for DSMR 2.2/3.
+   */
+  private headerToStartFrom(hasCrc: boolean): number {
+    const bang = this.crcDigitsStart - 1;
+    let tries = MAX_RESTART_TRIES;
+    for (let at = this.lastHeaderBefore(bang); at > 0 && tries > 0; at = this.lastHeaderBefore(at), tries--) {
+      if (!hasCrc || this.checkCrc(at).valid) return at;
+    }
+    return 0;
+  }
+
+  /** The latest header (`/`, header mark, a line without parentheses) in `store[1, before)`, else -1. */
+  private lastHeaderBefore(before: number): number {
+    if (before <= 1) return -1;
+    for (let at = this.store.lastIndexOf(SLASH, before - 1); at > 0; at = this.store.lastIndexOf(SLASH, at - 1)) {
+      if (isHeaderAt(this.store, at, this.length)) return at;
+    }
+    return -1;
+  }
+
+  /** Same verdict as `checkTelegramCrc` on the text from `from`, without a second pass when the CRC matches from 0. */
+  private checkCrc(from: number): CrcCheck {
+    const crc = from === 0 ? this.crc : crc16Update(0, this.store, from, this.crcDigitsStart);
+    const computed = formatCrc(crc);
     const digits = this.length - this.crcDigitsStart;
     if (digits === 0) return { present: false, stated: null, computed, valid: null };
     const stated = formatCrc(this.statedCrc);
-    if (this.statedCrc === this.crc) return { present: true, stated, computed, valid: true };
+    if (this.statedCrc === crc) return { present: true, stated, computed, valid: true };
     // CRs lost on the way (capture tools, some bridges): the meter computed it over CR LF.
-    const restored = crcRestoringCrLf(this.store, this.crcDigitsStart);
+    const restored = crcRestoringCrLf(this.store.subarray(from, this.crcDigitsStart));
     if (restored === this.statedCrc) return { present: true, stated, computed: formatCrc(restored), valid: true, restoredCrLf: true };
     return { present: true, stated, computed, valid: false };
   }
@@ -365,17 +468,63 @@ export class TelegramFramer {
     this.store = grown;
   }
 
-  /** The telegram would pass the cap at `at`: drop it and hunt on from that byte. */
-  private overflow(segmentStart: number, at: number, atLineStart: boolean): number {
-    const dropped = this.length + at - segmentStart;
-    this.dropOversize(dropped, `telegram longer than ${this.maxSize} bytes dropped (no "!" line in time); resynchronising`);
+  /**
+   * The telegram would pass the cap at `at`: restart at the latest header inside it (what came
+   * before is a cut-off telegram), or drop it all and hunt on from that byte.
+   */
+  private overflow(bytes: Buffer, segmentStart: number, at: number, atLineStart: boolean): number {
+    this.append(bytes, segmentStart, at);
+    const header = this.lastHeaderBefore(this.length);
+    if (header > 0) {
+      this.restartAt(header);
+      return at;
+    }
+    if (this.tentative) {
+      this.dropUnproven(this.length, '');
+      this.endRun('without a telegram end');
+    } else {
+      this.dropOversize(this.length, `telegram longer than ${this.maxSize} bytes dropped (no "!" line in time); resynchronising`);
+    }
     this.startHunting(atLineStart);
     return at;
+  }
+
+  /** Drop the bytes before the header at `header` as a cut-off telegram and go on from it. */
+  private restartAt(header: number): void {
+    this.dropUnproven(header, 'a telegram cut off by the header of the next one');
+    this.tentative = true; // it starts mid-line
+    this.store.copy(this.store, 0, header, this.length);
+    this.length -= header;
+    if (this.mode === Mode.Checksum) {
+      this.crcDigitsStart -= header;
+      this.crc = crc16Update(0, this.store, 0, this.crcDigitsStart);
+    } else {
+      this.crc = crc16Update(0, this.store, 0, this.length);
+      this.atLineStart = this.store[this.length - 1] === LF;
+    }
   }
 
   private dropOversize(bytes: number, detail: string): void {
     this.counters.oversize++;
     this.onDiscard?.({ reason: 'oversize', bytes, detail });
+  }
+
+  /**
+   * Drop the first `bytes` of the telegram in progress: a cut-off telegram (a dropped partial),
+   * or, when it started mid-line and never reached its end line, bytes that were never a telegram.
+   */
+  private dropUnproven(bytes: number, detail: string): void {
+    if (!this.tentative) return this.dropPartial(bytes, detail);
+    if (this.runLength + bytes > this.maxSize) this.endRun('before a frame');
+    this.runLength += bytes;
+    this.runHasJunk = true;
+  }
+
+  /** The telegram in progress is taken as one (it reached its end, or a header at a line start follows): report the skipped bytes before it. */
+  private prove(): void {
+    if (!this.tentative) return;
+    this.endRun('before a frame');
+    this.tentative = false;
   }
 
   private dropPartial(bytes: number, detail: string): void {
@@ -391,14 +540,41 @@ function hexValue(c: number): number {
   return -1;
 }
 
+function isLetter(c: number): boolean {
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
+
+/** The fourth character of a header mark: visible ASCII, but not what ends or opens something else. */
+function isMarkEnd(c: number): boolean {
+  return c > SPACE && c < 0x7f && c !== SLASH && c !== OPEN_PAREN && c !== CLOSE_PAREN;
+}
+
+/**
+ * Whether a telegram header starts at `bytes[at]` (a `/`): a header mark follows, and its line
+ * (up to `end`, the bytes held so far) is short and holds no `(` or `)` as data lines do.
+ */
+function isHeaderAt(bytes: Buffer, at: number, end: number): boolean {
+  if (at + HEADER_MARK_LENGTH > end) return false;
+  for (let k = 1; k < HEADER_MARK_LENGTH; k++) {
+    const c = bytes[at + k];
+    if (!(k < HEADER_MARK_LENGTH - 1 ? isLetter(c) : isMarkEnd(c))) return false;
+  }
+  const limit = Math.min(end, at + MAX_HEADER_LINE);
+  for (let k = at + HEADER_MARK_LENGTH; k < limit; k++) {
+    if (bytes[k] === LF) return true;
+    if (bytes[k] === OPEN_PAREN || bytes[k] === CLOSE_PAREN) return false;
+  }
+  return limit === end;
+}
+
 const CR_BYTE = Uint8Array.of(CR);
 
 /**
- * CRC of `bytes[0, end)` as if every LF were CR LF; -1 when the text already has a CR
+ * CRC of `text` as if every LF were CR LF; -1 when the text already has a CR
  * (then CRs were not lost and there is nothing to restore).
  */
-function crcRestoringCrLf(bytes: Buffer, end: number): number {
-  const text = bytes.subarray(0, end);
+function crcRestoringCrLf(text: Buffer): number {
   if (text.indexOf(CR) >= 0) return -1;
   let crc = 0;
   let from = 0;

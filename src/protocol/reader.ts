@@ -17,15 +17,23 @@ export interface ReaderOptions extends ParseOptions {
   decryptionKey?: string | Uint8Array;
   /** Authentication key; without one the Luxembourg key and then no AAD are tried. */
   authenticationKey?: string | Uint8Array;
+  /**
+   * With a decryption key set, only frames whose GCM tag checks out (security byte 0x30) are
+   * accepted: plaintext telegrams and 0x20 frames (encrypted, no tag) are rejected and counted,
+   * since anyone on the line can forge them. `true` accepts them too. Without a key it does nothing.
+   */
+  allowUnauthenticated?: boolean;
 }
 
 export interface ReaderProblem {
-  kind: 'crc' | 'skipped' | 'partial' | 'oversize' | 'decrypt';
+  kind: 'crc' | 'skipped' | 'partial' | 'oversize' | 'decrypt' | 'unauthenticated';
   message: string;
 }
 
 export interface ReaderStats extends FramerStats {
   decryptFailures: number;
+  /** Plaintext telegrams and untagged frames rejected because a key is set (see `allowUnauthenticated`). */
+  unauthenticated: number;
   emitted: number;
 }
 
@@ -44,17 +52,20 @@ export class P1Reader {
   private readonly dropBadCrc: boolean;
   private readonly parseOptions: ParseOptions;
   private readonly keys: Keys;
+  private readonly requireAuthentication: boolean;
   private decryptFailures = 0;
+  private unauthenticated = 0;
   private emitted = 0;
 
   constructor(options: ReaderOptions, private readonly handlers: ReaderHandlers) {
-    const { crcPolicy, maxTelegramSize, decryptionKey, authenticationKey, ...parseOptions } = options;
+    const { crcPolicy, maxTelegramSize, decryptionKey, authenticationKey, allowUnauthenticated, ...parseOptions } = options;
     this.dropBadCrc = crcPolicy !== 'flag';
     this.parseOptions = parseOptions;
     this.keys = checkKeys(decryptionKey, authenticationKey);
+    this.requireAuthentication = this.keys !== null && allowUnauthenticated !== true;
     const onDiscard = (discard: FrameDiscard): void => this.problem(discard.reason, describeDiscard(discard));
-    this.framer = new TelegramFramer({ maxTelegramSize, onFrame: (frame) => this.handleFrame(frame), onDiscard });
-    this.plaintextFramer = new TelegramFramer({ maxTelegramSize, onFrame: (frame) => this.handleFrame(frame), onDiscard });
+    this.framer = new TelegramFramer({ maxTelegramSize, onFrame: (frame) => this.handleFrame(frame, false), onDiscard });
+    this.plaintextFramer = new TelegramFramer({ maxTelegramSize, onFrame: (frame) => this.handleFrame(frame, true), onDiscard });
   }
 
   get stats(): ReaderStats {
@@ -68,6 +79,7 @@ export class P1Reader {
       oversize: outer.oversize + inner.oversize,
       crcFailures: outer.crcFailures + inner.crcFailures,
       decryptFailures: this.decryptFailures,
+      unauthenticated: this.unauthenticated,
       emitted: this.emitted,
     };
   }
@@ -87,14 +99,26 @@ export class P1Reader {
     this.framer.flush();
   }
 
+  /** Report the bytes skipped so far now (the end of one message of a stream); framing goes on unchanged. */
+  reportSkipped(): void {
+    this.framer.reportSkipped();
+  }
+
   /** Start over (reconnect): anything unfinished is dropped and reported; counters are kept. */
   reset(): void {
     this.framer.reset();
   }
 
-  private handleFrame(frame: Frame): void {
+  /** `decrypted`: the frame came out of an encrypted frame, whose tag was checked if required. */
+  private handleFrame(frame: Frame, decrypted: boolean): void {
     if (frame.kind === 'encrypted') this.decrypt(frame.bytes);
+    else if (this.requireAuthentication && !decrypted) this.rejectUnauthenticated('plaintext telegram');
     else this.handleTelegram(frame.text, frame.crc);
+  }
+
+  private rejectUnauthenticated(what: string): void {
+    this.unauthenticated++;
+    this.problem('unauthenticated', `${what} rejected: a decryption key is set, so only authenticated encrypted frames are accepted (option "allow unauthenticated" accepts it)`);
   }
 
   private handleTelegram(text: string, crc: CrcCheck): void {
@@ -113,9 +137,10 @@ export class P1Reader {
     if ('error' in this.keys) return this.decryptFailed(`encrypted frame received but ${this.keys.error}`);
     let plaintext: Buffer;
     try {
-      plaintext = decryptFrame(frame, this.keys);
+      plaintext = decryptFrame(frame, { ...this.keys, requireAuthentication: this.requireAuthentication });
     } catch (error) {
       if (!(error instanceof DecryptError)) throw error;
+      if (error.reason === 'unauthenticated') return this.rejectUnauthenticated('encrypted frame without authentication tag (security byte 0x20)');
       return this.decryptFailed(`encrypted frame could not be decrypted (${error.reason}): ${error.message} — frame dropped`);
     }
     // A fresh start per frame: one frame's leftovers never merge with the next.

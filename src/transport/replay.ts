@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Backoff } from './backoff';
 import { BaseTransport } from './base-transport';
@@ -16,9 +16,16 @@ export interface ReplayOptions {
 const MAX_TIMESTAMP_GAP_MS = 60_000;
 
 /**
+ * The largest capture replayed: 32 MiB, about eight hours of DSMR 5 telegrams (one a second).
+ * Larger files, and anything that is not a regular file (a device such as /dev/zero, a pipe),
+ * are refused with a clear error instead of filling the memory.
+ */
+export const MAX_REPLAY_FILE_SIZE = 32 * 1024 * 1024;
+
+/**
  * Plays a capture file telegram by telegram, each as one `'data'` chunk, at the capture's
  * rate (from the telegrams' 0-0:1.0.0 timestamps, else 1 s for DSMR 5 and 10 s for older
- * meters) or at a fixed interval.
+ * meters) or at a fixed interval. The file is streamed in, up to `MAX_REPLAY_FILE_SIZE`.
  */
 export class ReplayTransport extends BaseTransport {
   readonly description: string;
@@ -33,7 +40,7 @@ export class ReplayTransport extends BaseTransport {
   protected connect(): void {
     const load = ++this.loaded;
     this.report({ state: 'connecting', detail: `reading ${this.options.file}` });
-    fs.readFile(this.options.file).then(
+    readCapture(this.options.file).then(
       (capture) => {
         if (load !== this.loaded || !this.isRunning) return;
         const telegrams = splitCapture(capture);
@@ -119,7 +126,35 @@ function telegramTime(text: string): number | undefined {
   return Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss);
 }
 
+/** A replay file refused for what it is, not for an I/O error. */
+class ReplayFileError extends Error {}
+
+/**
+ * The bytes of a capture, streamed from a regular file of at most `MAX_REPLAY_FILE_SIZE`. The
+ * file is checked before it is opened (opening a pipe would wait for a writer) and counted
+ * while it is read (a file may grow, or report a size of 0 like those in /proc).
+ */
+export async function readCapture(file: string): Promise<Buffer> {
+  const stat = await fs.stat(file);
+  if (!stat.isFile()) throw new ReplayFileError(stat.isDirectory() ? 'is a directory' : 'is not a regular file (a device or a pipe?)');
+  if (stat.size > MAX_REPLAY_FILE_SIZE) throw new ReplayFileError(tooLarge(stat.size));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > MAX_REPLAY_FILE_SIZE) throw new ReplayFileError(tooLarge(total));
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(bytes: number): string {
+  const mebibytes = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return `is larger than the ${mebibytes(MAX_REPLAY_FILE_SIZE)} a replay takes (${bytes > MAX_REPLAY_FILE_SIZE ? mebibytes(bytes) : 'growing'}); cut it, e.g. with head -c`;
+}
+
 function describeFileError(err: NodeJS.ErrnoException): string {
+  if (err instanceof ReplayFileError) return err.message;
   if (err.code === 'ENOENT') return 'no such file';
   if (err.code === 'EACCES') return 'permission denied';
   if (err.code === 'EISDIR') return 'is a directory';

@@ -4,7 +4,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { LruMap } from '../../src/connection/lru-map';
-import { ParseCounters, seriousProblems } from '../../src/nodes/p1-parse/parse-counters';
+import { ParseCounters, describeProblems, seriousProblems } from '../../src/nodes/p1-parse/parse-counters';
+import { MAX_EXAMPLE_LENGTH, ProblemTally } from '../../src/protocol/problem-tally';
+import type { ReaderProblem } from '../../src/protocol/reader';
 import { MAX_SOURCES, SourceReaders } from '../../src/connection/source-readers';
 import { numberedTelegram } from '../nodes/connection-harness';
 
@@ -25,7 +27,7 @@ describe('SourceReaders (p1-parse reassembly)', function () {
     const done = readers.push('a', a.slice(300));
     assert.equal(done.telegrams.length, 1);
     assert.equal(done.telegrams[0].raw, a);
-    assert.deepEqual(done.problems, []);
+    assert.equal(done.problems.total, 0);
     assert.equal(readers.push('b', b.slice(10)).telegrams[0].raw, b);
   });
 
@@ -33,10 +35,10 @@ describe('SourceReaders (p1-parse reassembly)', function () {
     const readers = new SourceReaders({});
     const garbage = readers.push('x', 'hello, not a meter');
     assert.deepEqual(garbage.telegrams, []);
-    assert.deepEqual(garbage.problems.map((p) => p.kind), ['skipped']);
+    assert.deepEqual(garbage.problems.kinds, ['skipped']);
     // An unfinished telegram is kept, not reported, and completes with the next message.
     const telegram = numberedTelegram(3);
-    assert.deepEqual(readers.push('x', telegram.slice(0, 100)).problems, []);
+    assert.equal(readers.push('x', telegram.slice(0, 100)).problems.total, 0);
     assert.equal(readers.push('x', telegram.slice(100)).telegrams.length, 1);
   });
 });
@@ -48,10 +50,11 @@ describe('SourceReaders: telegrams without their final line end', function () {
       const result = readers.push('template', numberedTelegram(n).trimEnd());
       assert.equal(result.telegrams.length, 1, `telegram ${n}`);
       assert.equal(result.telegrams[0].telegram.crc.valid, true);
-      assert.deepEqual(result.problems, []);
+      assert.equal(result.problems.total, 0);
     }
     // The line end arriving late is not garbage.
-    assert.deepEqual(readers.push('template', '\r\n'), { telegrams: [], problems: [] });
+    const lineEnd = readers.push('template', '\r\n');
+    assert.deepEqual([lineEnd.telegrams, lineEnd.problems.total], [[], 0]);
   });
 
   it('still waits when the CRC may be cut (fewer than four digits in this message)', function () {
@@ -92,20 +95,41 @@ describe('p1-parse counters and errors', function () {
   const crc = { kind: 'crc' as const, message: 'CRC mismatch' };
   const skipped = { kind: 'skipped' as const, message: 'skipped 4 bytes' };
   const decrypt = { kind: 'decrypt' as const, message: 'no key' };
+  const tally = (...problems: ReaderProblem[]) => {
+    const result = new ProblemTally();
+    for (const problem of problems) result.add(problem);
+    return result;
+  };
 
   it('makes errors of dropped telegrams and of input that held only garbage', function () {
-    assert.deepEqual(seriousProblems([crc, decrypt], 0, 'drop'), [crc, decrypt]);
-    assert.deepEqual(seriousProblems([crc], 1, 'flag'), [], 'a flagged telegram was passed on');
-    assert.deepEqual(seriousProblems([skipped], 0, 'drop'), [skipped]);
-    assert.deepEqual(seriousProblems([skipped], 1, 'drop'), [], 'bytes around a telegram are routine');
+    assert.deepEqual(seriousProblems(tally(crc, decrypt), 0, 'drop'), ['crc', 'decrypt']);
+    assert.deepEqual(seriousProblems(tally(crc), 1, 'flag'), [], 'a flagged telegram was passed on');
+    assert.deepEqual(seriousProblems(tally(skipped), 0, 'drop'), ['skipped']);
+    assert.deepEqual(seriousProblems(tally(skipped), 1, 'drop'), [], 'bytes around a telegram are routine');
+  });
+
+  it('one problem: its own message; many: the first example and the counts per kind', function () {
+    assert.equal(describeProblems(tally(crc), ['crc']), 'CRC mismatch');
+    const many = tally(crc, skipped, crc, decrypt, crc);
+    assert.equal(describeProblems(many, ['crc', 'decrypt']), 'CRC mismatch; 4 problems in this message: 3 × CRC error, 1 × decryption failure');
+  });
+
+  it('keeps one short example per kind however many problems arrive', function () {
+    const problems = new ProblemTally();
+    for (let n = 0; n < 100_000; n++) problems.add({ kind: n % 2 ? 'crc' : 'partial', message: `problem ${n} ${'x'.repeat(1000)}` });
+    assert.equal(problems.total, 100_000);
+    assert.equal(problems.count('crc'), 50_000);
+    const text = describeProblems(problems, ['partial', 'crc']);
+    assert.ok(text.startsWith('problem 0 xxx'));
+    assert.ok(text.length < MAX_EXAMPLE_LENGTH + 100, `${text.length} characters`);
   });
 
   it('shows the totals, yellow once something went wrong', function () {
     const english = (key: string, subs?: Record<string, unknown>) => `${subs?.count} ${key.split('.').pop()}`;
     const counters = new ParseCounters();
-    counters.add(12, []);
+    counters.add(12, tally());
     assert.deepEqual(counters.status(english), { fill: 'green', shape: 'dot', text: '12 telegrams' });
-    counters.add(0, [crc, skipped]);
-    assert.deepEqual(counters.status(english), { fill: 'yellow', shape: 'dot', text: '12 telegrams, 1 crcErrors, 1 discarded' });
+    counters.add(0, tally(crc, skipped, { kind: 'unauthenticated', message: 'plaintext telegram rejected' }));
+    assert.deepEqual(counters.status(english), { fill: 'yellow', shape: 'dot', text: '12 telegrams, 1 crcErrors, 1 rejected, 1 discarded' });
   });
 });

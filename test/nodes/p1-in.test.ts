@@ -3,6 +3,7 @@
  * message shape, output modes, topics, rate limit, change filter, several users.
  */
 import assert from 'node:assert/strict';
+import { crc16String, formatCrc } from '../../src/protocol/crc16';
 import { lookupObis } from '../../src/protocol/obis-registry';
 import { helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, waitFor, type FlowNode } from './connection-harness';
 import { FakeBridge } from './fake-bridge';
@@ -113,6 +114,16 @@ describe('p1-in rate limit and change filter (numbered telegrams from a TCP brid
     await bridge.send([1, 2, 3, 4, 5, 6].map((n) => numberedTelegram(n)).join(''));
     await waitFor(() => all.length === 6, 'the whole burst on the ungated node');
     assert.deepEqual(gated.map(telegramNumber), [1]);
+  });
+
+  it('default topic: an equipment id with MQTT wildcards and separators stays one escaped topic level', async () => {
+    const { all } = await loadWith({});
+    const text = numberedTelegram(7).replace(/0-0:96\.1\.1\([^)]*\)/, `0-0:96.1.1(${Buffer.from('x/#/+', 'latin1').toString('hex')})`);
+    const body = text.slice(0, text.indexOf('!') + 1);
+    await bridge.send(`${body}${formatCrc(crc16String(body))}\r\n`);
+    await waitFor(() => all.length === 1, 'the telegram');
+    assert.equal(all[0].payload.equipmentId, 'x/#/+');
+    assert.equal(all[0].topic, 'p1/x%2F%23%2F%2B');
   });
 
   it('change field: passes a telegram only when that field changed', async () => {

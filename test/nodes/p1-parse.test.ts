@@ -43,9 +43,12 @@ async function loadParseFlow(options: Record<string, unknown> = {}, credentials?
   };
 }
 
-/** Sends the sentinel telegram and waits until it comes out; returns the messages before it. */
-async function settle(flow: ParseFlow): Promise<Received[]> {
-  flow.parse.receive({ topic: SENTINEL_TOPIC, payload: numberedTelegram(999_999) });
+/**
+ * Sends the sentinel telegram and waits until it comes out; returns the messages before it.
+ * With a key set, plaintext is rejected: the sentinel is then an encrypted frame.
+ */
+async function settle(flow: ParseFlow, sentinel: string | Buffer = numberedTelegram(999_999)): Promise<Received[]> {
+  flow.parse.receive({ topic: SENTINEL_TOPIC, payload: sentinel });
   await waitFor(() => flow.out.some((m) => m.topic === SENTINEL_TOPIC), 'the sentinel telegram');
   return flow.out.filter((m) => m.topic !== SENTINEL_TOPIC);
 }
@@ -156,7 +159,7 @@ describe('p1-parse node', function () {
       const flow = await loadParseFlow({ output: 'raw', crcPolicy: 'flag' }, { decryptionKey: encrypted.key, authenticationKey });
       flow.parse.receive({ topic: 'whole', payload: encrypted.frame });
       for (const chunk of chunked(encrypted.frame, new SeededRandom(3), 1, 64)) flow.parse.receive({ topic: 'pieces', payload: Buffer.from(chunk) });
-      const out = await settle(flow);
+      const out = await settle(flow, encrypted.frame);
       assert.deepEqual(out.map((m) => m.topic), ['whole', 'pieces']);
       for (const msg of out) assert.equal(msg.payload, encrypted.plaintext.toString('latin1'));
       assert.equal(flow.caught.length, 0);
@@ -165,7 +168,7 @@ describe('p1-parse node', function () {
 
   it('reports an encrypted frame it cannot decrypt (wrong key) to a Catch node', async function () {
     const [encrypted] = loadEncryptedFixtures();
-    const flow = await loadParseFlow({}, { decryptionKey: 'FF'.repeat(16) });
+    const flow = await loadParseFlow({ allowUnauthenticated: true }, { decryptionKey: 'FF'.repeat(16) });
     flow.parse.receive({ topic: 'meter', payload: encrypted.frame, marker: 1 });
     await waitFor(() => flow.caught.length === 1, 'the decryption error');
     assert.match(flow.caught[0].error.message, /decrypt/i);
@@ -218,6 +221,86 @@ describe('p1-parse node', function () {
     await waitFor(() => flow.caught.length === 1, 'the error');
     assert.match(flow.caught[0].error.message, /time zone "Mars\/Olympus"/);
     assert.equal(statusesOf('parse').at(-1)?.fill, 'red');
+  });
+
+  describe('hardening (issue 10)', function () {
+    /** A stream with every shape that used to cost a telegram: telnet bytes glued to a header, a telegram cut off mid-line with the next glued to it, junk before a header. */
+    function hostileStream(): Buffer {
+      const t = (n: number) => numberedTelegram(n);
+      return Buffer.concat([
+        Buffer.from([0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03]),
+        Buffer.from(`${t(1)}${t(2).slice(0, 150)}${t(3)}noise${t(4)}${t(5).slice(0, 300)}${t(6)}`, 'latin1'),
+      ]);
+    }
+
+    it('a telegram cut off mid-line does not cost the good one glued to it; reported as incomplete, not as a CRC error', async function () {
+      const flow = await loadParseFlow();
+      flow.parse.receive({ topic: 'meter', payload: numberedTelegram(81).slice(0, 200) + numberedTelegram(82) });
+      const out = await settle(flow);
+      assert.deepEqual(out.map(telegramNumber), [82]);
+      await waitFor(() => flow.caught.length === 1, 'the error about the cut-off telegram');
+      assert.match(flow.caught[0].error.message, /incomplete telegram/);
+      assert.doesNotMatch(flow.caught[0].error.message, /CRC/);
+    });
+
+    it('the same bytes give the same telegrams however they are split into messages', async function () {
+      const stream = hostileStream();
+      const runs: unknown[][] = [];
+      for (const chunks of [[stream], chunked(stream, new SeededRandom(10), 1, 40), chunked(stream, new SeededRandom(0), 1, 1)]) {
+        const flow = await loadParseFlow();
+        for (const chunk of chunks) flow.parse.receive({ topic: 'meter', payload: Buffer.from(chunk) });
+        const out = await settle(flow);
+        runs.push(out.map((m) => m.payload));
+        await helper.unload();
+      }
+      assert.deepEqual(runs[0].map((p: any) => telegramNumber({ payload: p } as Received)), [1, 3, 4, 6]);
+      assert.deepEqual(runs[1], runs[0]);
+      assert.deepEqual(runs[2], runs[0]);
+    });
+
+    it('1 MB of hostile input in one message: one error of bounded length, with counts per kind', async function () {
+      const flow = await loadParseFlow();
+      flow.parse.receive({ topic: 'flood', payload: '/A\r\n'.repeat(1 << 18) });
+      await waitFor(() => flow.caught.length === 1, 'the error');
+      const message: string = flow.caught[0].error.message;
+      assert.ok(message.length < 500, `${message.length} characters`);
+      assert.match(message, /262143 problems in this message: 262143 × incomplete telegram/);
+      assert.deepEqual(await settle(flow), []);
+      assert.equal(flow.caught.length, 1);
+    });
+
+    it('alternating problems in many messages: at most one short error per message', async function () {
+      const flow = await loadParseFlow();
+      const flood = '/ISK5\r\n!0000\r\n/A\r\nxx\r\n'.repeat(2000);
+      const messages = chunked(Buffer.from(flood), new SeededRandom(5), 500, 2000);
+      for (const chunk of messages) flow.parse.receive({ topic: 'flood', payload: Buffer.from(chunk) });
+      assert.deepEqual(await settle(flow), []);
+      assert.ok(flow.caught.length <= messages.length, `${flow.caught.length} errors for ${messages.length} messages`);
+      for (const caught of flow.caught) assert.ok(caught.error.message.length < 500, `${caught.error.message.length} characters`);
+    });
+
+    it('with a key set, a plaintext telegram is rejected and counted unless unauthenticated telegrams are allowed', async function () {
+      const [encrypted] = loadEncryptedFixtures();
+      const strict = await loadParseFlow({}, { decryptionKey: encrypted.key });
+      strict.parse.receive({ topic: 'meter', payload: numberedTelegram(91) });
+      await waitFor(() => strict.caught.length === 1, 'the rejection');
+      assert.match(strict.caught[0].error.message, /plaintext telegram rejected/);
+      assert.deepEqual(strict.out, [], 'the error comes after the message was handled');
+      assert.match(statusesOf('parse').at(-1)?.text ?? '', /1 rejected/);
+      await helper.unload();
+
+      const lenient = await loadParseFlow({ allowUnauthenticated: true }, { decryptionKey: encrypted.key });
+      lenient.parse.receive({ topic: 'meter', payload: numberedTelegram(92) });
+      assert.deepEqual((await settle(lenient)).map(telegramNumber), [92]);
+      assert.equal(lenient.caught.length, 0);
+    });
+
+    it('refuses a maximum telegram size above 64 KiB', async function () {
+      const flow = await loadParseFlow({ maxTelegramSize: 1_000_000 });
+      flow.parse.receive({ topic: 'meter', payload: numberedTelegram(93) });
+      await waitFor(() => flow.caught.length === 1, 'the error');
+      assert.match(flow.caught[0].error.message, /at most 65536 bytes/);
+    });
   });
 
   it(`forgets the least recently heard source beyond ${MAX_SOURCES} sources`, async function () {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createCipheriv } from 'node:crypto';
 import { DecryptError, LUXEMBOURG_AUTHENTICATION_KEY, decryptFrame, type DecryptFailure } from '../../src/protocol/decrypt';
 import { loadEncryptedFixtures } from './corpus-files';
+import { SeededRandom } from './seeded-random';
 
 function failsWith(reason: DecryptFailure, run: () => unknown): void {
   assert.throws(run, (error: unknown) => {
@@ -95,6 +96,45 @@ describe('decryptFrame', () => {
     const plaintext = Buffer.from('/TST5\r\n\r\n1-3:0.2.8(50)\r\n!\r\n', 'latin1');
     assert.ok(decryptFrame(buildFrame(plaintext, key, 0x20, null), { key }).equals(plaintext));
     failsWith('unsupported', () => decryptFrame(buildFrame(plaintext, key, 0x10, null), { key }));
+  });
+
+  it('refuses a frame without a tag (0x20) when authentication is required', () => {
+    const key = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+    const plaintext = Buffer.from('/TST5\r\n\r\n1-3:0.2.8(50)\r\n!\r\n', 'latin1');
+    failsWith('unauthenticated', () => decryptFrame(buildFrame(plaintext, key, 0x20, null), { key, requireAuthentication: true }));
+    const tagged = buildFrame(plaintext, key, 0x30, Buffer.concat([Buffer.from([0x30]), LUXEMBOURG_AUTHENTICATION_KEY]));
+    assert.ok(decryptFrame(tagged, { key, requireAuthentication: true }).equals(plaintext));
+  });
+
+  it('a system title of another length than 8 is a DecryptError, not a TypeError', () => {
+    const key = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+    const frame = Buffer.from('db040707070720200000400000000000400000400000000000000000400000000000000000408000', 'hex');
+    failsWith('not-a-frame', () => decryptFrame(frame, { key }));
+  });
+
+  it('throws only DecryptError for 100,000 malformed frames (seeded)', () => {
+    const random = new SeededRandom(0xdec);
+    const key = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+    const plaintext = Buffer.from('/TST5\r\n\r\n1-3:0.2.8(50)\r\n!\r\n', 'latin1');
+    const sources = [...fixtures.map((f) => f.frame), buildFrame(plaintext, key, 0x20, null), buildFrame(plaintext, key, 0x30, null)];
+    const mutations: Array<(frame: Buffer) => Buffer> = [
+      (frame) => frame.subarray(0, random.int(0, frame.length - 1)),
+      (frame) => { const out = Buffer.from(frame); out[random.int(0, Math.min(out.length, 24) - 1)] = random.int(0, 255); return out; },
+      (frame) => { const out = Buffer.from(frame); out[1] = random.int(0, 32); return out; },
+      (frame) => Buffer.concat([frame.subarray(0, 2), random.bytes(random.int(0, 40))]),
+      (frame) => { const out = Buffer.from(frame); out[random.int(0, out.length - 1)] ^= 1 << random.int(0, 7); return out; },
+    ];
+    let decryptErrors = 0;
+    for (let n = 0; n < 100_000; n++) {
+      const frame = random.pick(mutations)(random.pick(sources));
+      try {
+        decryptFrame(frame, { key: random.pick([key, fixtures[2].key]), requireAuthentication: random.int(0, 1) === 1 });
+      } catch (error) {
+        if (!(error instanceof DecryptError)) assert.fail(`${String(error)} for frame ${frame.subarray(0, 24).toString('hex')}`);
+        decryptErrors++;
+      }
+    }
+    assert.ok(decryptErrors > 90_000, `${decryptErrors} DecryptErrors`);
   });
 
   it('decrypts a frame built with a custom authentication key', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkTelegramCrc, crc16String, formatCrc } from '../../src/protocol/crc16';
-import { DEFAULT_MAX_TELEGRAM_SIZE, TelegramFramer, type Frame, type FrameDiscard } from '../../src/protocol/framer';
+import { DEFAULT_MAX_TELEGRAM_SIZE, MAX_TELEGRAM_SIZE, TelegramFramer, type Frame, type FrameDiscard } from '../../src/protocol/framer';
 import { loadCorpus, type CorpusFile } from './corpus-files';
 import { SeededRandom, chunked } from './seeded-random';
 
@@ -231,6 +231,95 @@ describe('TelegramFramer', () => {
     });
   });
 
+  describe('the CRC decides where a telegram starts', () => {
+    const cutOff = SMALL.slice(0, SMALL.indexOf('(00.1')); // cut off mid-line, as a meter restart or reconnect does
+
+    it('a telegram cut off mid-line and a whole one glued to it: the whole one is emitted, the rest is a dropped partial', () => {
+      const { framer, telegrams, discards } = collect();
+      framer.push(Buffer.from(cutOff + SMALL));
+      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[SMALL, true]]);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', cutOff.length]]);
+      assert.deepEqual([framer.stats.crcFailures, framer.stats.droppedPartials], [0, 1]);
+    });
+
+    it('the real capture Wassasin__dsmr5/overflow.txt: its cut-off telegrams do not swallow a good one glued to them', () => {
+      const capture = loadCorpus().find((e) => e.file === 'Wassasin__dsmr5/overflow.txt')!.bytes.toString('latin1');
+      const lastHeader = capture.lastIndexOf('/ISK5');
+      // The capture's last telegram, without the modem's "NO CARRIER" line and with its CRC made right.
+      const body = capture.slice(lastHeader, capture.lastIndexOf('!') + 1).replace('***NO CARIER***\r\n', '\r\n');
+      const good = `${body}${formatCrc(crc16String(body))}\r\n`;
+      const { framer, telegrams, discards } = collect();
+      framer.push(Buffer.from(capture.slice(0, lastHeader) + good, 'latin1'));
+      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[good, true]]);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', lastHeader]]);
+      assert.equal(framer.stats.crcFailures, 0);
+    });
+
+    it('a header glued to telnet negotiation bytes (FF FB 01 FF FB 03) starts a telegram', () => {
+      const { framer, telegrams, discards } = collect();
+      framer.push(Buffer.concat([Buffer.from([0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03]), Buffer.from(SMALL)]));
+      assert.deepEqual(telegrams().map((t) => t.text), [SMALL]);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 6]]);
+    });
+
+    it('a wrong CRC after junk glued to the header is reported as a CRC failure, not skipped silently', () => {
+      const { framer, telegrams } = collect();
+      framer.push(Buffer.from(`noise${SMALL.replace(/![0-9A-F]{4}/, '!0000')}`));
+      assert.deepEqual(telegrams().map((t) => t.crc.valid), [false]);
+      assert.equal(framer.stats.crcFailures, 1);
+    });
+
+    it('a "/" in the middle of a line without a header mark is not a header', () => {
+      const { framer, telegrams, discards } = collect();
+      framer.push(Buffer.from(`http://x/1-0:1.7.0(1/2)\r\n${SMALL}`));
+      assert.deepEqual(telegrams().map((t) => t.text), [SMALL]);
+      assert.deepEqual(discards.map((d) => d.reason), ['skipped']);
+    });
+
+    it('a good telegram holding a header-like "/" in a line is emitted whole', () => {
+      const text = telegram('ISK5\\2M550T-1012', ['0-0:96.13.0(see /ABC5 now)', '1-0:1.7.0(00.123*kW)']);
+      const { framer, telegrams, discards } = collect();
+      framer.push(Buffer.from(text));
+      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[text, true]]);
+      assert.deepEqual(discards, []);
+    });
+
+    it('without a CRC (DSMR 2.2): the header glued to a cut-off telegram starts the one emitted', () => {
+      const dsmr22 = '/ISk5\\2MT382-1004\r\n\r\n0-0:96.1.1(4B384547303034303436333935353037)\r\n1-0:1.8.1(00001.001*kWh)\r\n!\r\n';
+      const { framer, telegrams, discards } = collect();
+      framer.push(Buffer.from(dsmr22.slice(0, 70) + dsmr22, 'latin1'));
+      assert.deepEqual(telegrams().map((t) => t.text), [dsmr22]);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', 70]]);
+    });
+
+    it('a cut-off telegram and a glued one together longer than the cap: the glued one still comes through', () => {
+      const long = telegram('ISK5\\2M550T-1012', Array.from({ length: 16 }, (_, n) => `1-0:1.8.${n}(000001.000*kWh)`));
+      const cut = long.slice(0, long.length - 20);
+      const { framer, telegrams, discards } = collect(512);
+      for (const chunk of chunked(Buffer.from(cut + SMALL), new SeededRandom(4), 1, 64)) framer.push(chunk);
+      assert.ok(cut.length + SMALL.length > 512 && cut.length < 512);
+      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[SMALL, true]]);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', cut.length]]);
+    });
+
+    it('the same frames, discards and counters however the hostile stream is cut', () => {
+      const stream = Buffer.concat([
+        Buffer.from([0xff, 0xfb, 0x01]), Buffer.from(cutOff + SMALL + 'x/' + cutOff + 'junk/ISK' + SMALL),
+        Buffer.from(SMALL.replace(/![0-9A-F]{4}/, '!0000') + SMALL.slice(0, 200) + SMALL),
+      ]);
+      const run = (chunks: Iterable<Uint8Array>) => {
+        const { framer, frames, discards } = collect(512);
+        for (const chunk of chunks) framer.push(chunk);
+        framer.reset();
+        return { frames, discards, stats: framer.stats };
+      };
+      const whole = run([stream]);
+      assert.equal(whole.frames.filter((f) => f.kind === 'telegram' && f.crc.valid).length, 4);
+      for (const seed of [1, 2, 3]) assert.deepEqual(run(chunked(stream, new SeededRandom(seed), 1, 9)), whole);
+      assert.deepEqual(run(chunked(stream, new SeededRandom(0), 1, 1)), whole);
+    });
+  });
+
   describe('size cap', () => {
     it(`defaults to ${DEFAULT_MAX_TELEGRAM_SIZE} bytes and fits a 2048-hex-digit text message`, () => {
       const text = telegram('ISK5\\2M550T-1012', [`0-0:96.13.0(${'41'.repeat(1024)})`, '1-0:1.7.0(00.123*kW)']);
@@ -250,6 +339,13 @@ describe('TelegramFramer', () => {
       assert.equal(discards[0].reason, 'oversize');
       assert.equal(discards[0].bytes, 512);
       assert.equal(framer.stats.oversize, 1);
+    });
+
+    it(`clamps a larger cap to ${MAX_TELEGRAM_SIZE} bytes`, () => {
+      const { framer, discards } = collect(10_000_000);
+      framer.push(Buffer.from(`/ISK5\r\n${'1-0:1.8.1(000001.000*kWh)\r\n'.repeat(4000)}`));
+      assert.ok(framer.buffered <= MAX_TELEGRAM_SIZE);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['oversize', MAX_TELEGRAM_SIZE]]);
     });
 
     it('stays bounded on 1 MB of random bytes and still finds the telegram after it', () => {

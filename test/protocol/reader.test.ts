@@ -144,13 +144,86 @@ describe('P1Reader', () => {
       assert.match(problems[0].message, /decryption key must be 32 hexadecimal digits/);
     });
 
-    it('decrypts frames and reads text telegrams from one stream', () => {
-      const { reader, telegrams, problems } = collect({ decryptionKey: real.key });
+    it('decrypts frames and reads text telegrams from one stream (unauthenticated allowed)', () => {
+      const { reader, telegrams, problems } = collect({ decryptionKey: real.key, allowUnauthenticated: true });
       reader.push(Buffer.concat([Buffer.from(GOOD), real.frame, Buffer.from(GOOD), real.frame]));
       assert.deepEqual(telegrams.map((t) => t.telegram.crc.valid), [true, true, true, true]);
       assert.equal(telegrams[1].raw, real.plaintext.toString('latin1'));
       assert.deepEqual(problems, []);
       assert.equal(reader.stats.emitted, 4);
+    });
+
+    describe('authenticated means authenticated', () => {
+      /**
+       * What an attacker on the line can do without the keys: strip the tag of a genuine frame
+       * (security byte 0x30 → 0x20), flip ciphertext bits to change a reading (AES-CTR, so the
+       * same bits flip in the plaintext) and fix up the CRC the same way.
+       */
+      function forgedFrame(): { frame: Buffer; reading: string } {
+        const frame = real.frame;
+        const axdr = 2 + 8; // tag, title length, system title
+        const contentStart = axdr + 1 + (frame[axdr] & 0x7f); // 0x82 + two length bytes
+        const ciphertext = frame.subarray(contentStart + 5, frame.length - 12);
+        const plain = real.plaintext.toString('latin1');
+        const changed = plain.replace(/1-0:1\.8\.0\((\d)/, (_m, digit: string) => `1-0:1.8.0(${(Number(digit) + 1) % 10}`);
+        const body = changed.slice(0, changed.lastIndexOf('!') + 1);
+        const forged = Buffer.from(`${body}${formatCrc(crc16String(body))}\r\n`, 'latin1');
+        assert.equal(forged.length, ciphertext.length);
+        const flipped = Buffer.from(ciphertext.map((byte, i) => byte ^ real.plaintext[i] ^ forged[i]));
+        const length = 5 + flipped.length;
+        const header = Buffer.concat([frame.subarray(0, axdr), Buffer.from([0x82, length >> 8, length & 0xff, 0x20]), frame.subarray(contentStart + 1, contentStart + 5)]);
+        return { frame: Buffer.concat([header, flipped]), reading: /1-0:1\.8\.0\(([^)]*)\)/.exec(changed)![1] };
+      }
+
+      it('the forged frame decrypts to a changed reading with a good CRC when unauthenticated frames are allowed', () => {
+        const { frame, reading } = forgedFrame();
+        const { reader, telegrams } = collect({ decryptionKey: real.key, allowUnauthenticated: true });
+        reader.push(frame);
+        assert.equal(telegrams.length, 1);
+        assert.equal(telegrams[0].telegram.crc.valid, true);
+        assert.ok(telegrams[0].raw.includes(`1-0:1.8.0(${reading})`));
+        assert.ok(!real.plaintext.toString('latin1').includes(`1-0:1.8.0(${reading})`));
+      });
+
+      it('with a key set, a genuine frame stripped of its tag, bit-flipped and with a fixed-up CRC is rejected and counted', () => {
+        const { reader, telegrams, problems } = collect({ decryptionKey: real.key });
+        reader.push(forgedFrame().frame);
+        assert.equal(telegrams.length, 0);
+        assert.deepEqual(problems.map((p) => p.kind), ['unauthenticated']);
+        assert.match(problems[0].message, /0x20/);
+        assert.equal(reader.stats.unauthenticated, 1);
+      });
+
+      it('with a key set, plaintext telegrams are rejected and counted; the genuine frame still comes through', () => {
+        const { reader, telegrams, problems } = collect({ decryptionKey: real.key });
+        reader.push(Buffer.concat([Buffer.from(GOOD), real.frame, Buffer.from(GOOD)]));
+        assert.deepEqual(telegrams.map((t) => t.raw), [real.plaintext.toString('latin1')]);
+        assert.deepEqual(problems.map((p) => p.kind), ['unauthenticated', 'unauthenticated']);
+        assert.match(problems[0].message, /plaintext telegram rejected/);
+        assert.equal(reader.stats.unauthenticated, 2);
+      });
+
+      it('without a key, plaintext telegrams are read as always', () => {
+        const { reader, telegrams } = collect({});
+        reader.push(GOOD);
+        assert.equal(telegrams.length, 1);
+      });
+    });
+  });
+
+  describe('cut-off telegrams', () => {
+    it('a telegram cut off mid-line and a good one glued to it: the good one is emitted, the cut-off part reported as partial, no CRC error', () => {
+      const { reader, telegrams, problems } = collect();
+      reader.push(GOOD.slice(0, 70) + GOOD);
+      assert.deepEqual(telegrams.map((t) => t.raw), [GOOD]);
+      assert.deepEqual(problems.map((p) => p.kind), ['partial']);
+      assert.equal(reader.stats.crcFailures, 0);
+    });
+
+    it('takes the maximum telegram size up to 64 KiB only', () => {
+      const { reader } = collect({ maxTelegramSize: 1 << 30 });
+      reader.push(`/ISK5\r\n${'x'.repeat(100_000)}`);
+      assert.ok(reader.buffered <= 65536, `buffered ${reader.buffered}`);
     });
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createTransport } from '../../src/transport';
-import { captureDelays, splitCapture } from '../../src/transport/replay';
+import { MAX_REPLAY_FILE_SIZE, captureDelays, splitCapture } from '../../src/transport/replay';
 import { SimulatedMeter } from '../../src/transport/simulated-meter';
 import type { Transport } from '../../src/transport/transport';
 import { FIXTURES } from '../support/paths';
@@ -80,6 +80,32 @@ describe('transport/replay', function () {
     const { state } = await recorder.waitForState((s) => s.state === 'failed');
     assert.deepEqual(state, { state: 'failed', reason: `cannot read replay file ${file}: no such file` });
   });
+
+  it('a file beyond the size limit → failed with the limit, nothing read', async () => {
+    const file = path.join(dir, 'huge.txt');
+    fs.writeFileSync(file, CAPTURE);
+    fs.truncateSync(file, MAX_REPLAY_FILE_SIZE + 1); // sparse: no disk used
+    const transport = createTransport({ kind: 'replay', file, intervalMs: 10, loop: false });
+    transports.push(transport);
+    const recorder = new TransportRecorder(transport);
+    transport.open();
+    const { state } = await recorder.waitForState((s) => s.state === 'failed');
+    assert.match(state.state === 'failed' ? state.reason : '', /huge\.txt: is larger than the 32\.0 MiB a replay takes/);
+    assert.deepEqual(recorder.chunks, []);
+  });
+
+  for (const [what, file, reason] of [['/dev/zero', '/dev/zero', /is not a regular file/], ['a directory', os.tmpdir(), /is a directory/]] as const) {
+    it(`${what} → refused at once with the reason, memory untouched`, async () => {
+      const rssBefore = process.memoryUsage().rss;
+      const transport = createTransport({ kind: 'replay', file, intervalMs: 10, loop: false });
+      transports.push(transport);
+      const recorder = new TransportRecorder(transport);
+      transport.open();
+      const { state } = await recorder.waitForState((s) => s.state === 'failed');
+      assert.match(state.state === 'failed' ? state.reason : '', reason);
+      assert.ok(process.memoryUsage().rss - rssBefore < 64 * 1024 * 1024);
+    });
+  }
 
   it('a file without a telegram → failed', async () => {
     const { recorder, file } = replay(Buffer.from('hello\r\nworld\r\n'), { intervalMs: 10, loop: false });
