@@ -3,23 +3,29 @@
  * replay file or simulator) and shares its telegrams with every p1-in that uses it.
  *
  * The work is done by MeterConnection; this file reads the node's config and credentials,
- * routes log lines through repeat filters, and makes Node-RED wait on close until the port or
- * socket is really released, so that a redeploy never finds the port busy.
+ * limits how often each kind of problem is logged, turns connection states into node status
+ * for the p1-in nodes, lets two connections on one serial port share it, and makes Node-RED
+ * wait on close until the port or socket is really released, so that a redeploy never finds
+ * the port busy.
  */
-import { createTransport, listSerialPorts } from '../transport';
+import { createTransport, listSerialPorts, type TransportConfig } from '../transport';
 import { readConnectionSettings, type P1ConnectionConfig, type P1ConnectionCredentials } from '../connection/connection-config';
 import { FailedConnection, MeterConnection, type ConnectionHandle } from '../connection/meter-connection';
-import type { NodeDef, NodeRedApi, RuntimeNode, Translate } from './shared/node-red';
-import { RepeatFilter } from '../connection/repeat-filter';
-
-interface P1ConnectionNode extends RuntimeNode {
-  connection: ConnectionHandle;
-}
+import { ProblemLog } from '../connection/problem-log';
+import { TransportPool } from '../connection/shared-transport';
+import type { Transport } from '../transport/transport';
+import type { P1ConnectionNode } from './shared/connection-node';
+import type { NodeDef, NodeRedApi } from './shared/node-red';
+import { statusFor } from './shared/node-status';
 
 export = function registerP1Connection(RED: NodeRedApi): void {
+  // One per runtime: config nodes on the same serial port share it instead of opening it twice.
+  const serialPorts = new TransportPool();
+
   function P1Connection(this: P1ConnectionNode, config: P1ConnectionConfig & NodeDef) {
     RED.nodes.createNode(this, config);
-    this.connection = openConnection(this, config, (this.credentials ?? {}) as P1ConnectionCredentials, RED._);
+    this.statusFor = (state) => statusFor(state, RED._);
+    this.connection = openConnection(this, config, (this.credentials ?? {}) as P1ConnectionCredentials, serialPorts);
   }
 
   RED.nodes.registerType('p1-connection', P1Connection, {
@@ -45,34 +51,50 @@ function passThrough(_req: unknown, _res: unknown, next: () => void): void {
   next();
 }
 
-function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig, credentials: P1ConnectionCredentials, translate: Translate): ConnectionHandle {
+function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & NodeDef, credentials: P1ConnectionCredentials, serialPorts: TransportPool): ConnectionHandle {
   const settings = readConnectionSettings(config, credentials);
-  if (!settings.ok) return failed(node, settings.source, settings.reason, translate);
+  if (!settings.ok) return failed(node, settings.source, settings.reason);
 
+  let transport: Transport & { release?(): void };
   let connection: MeterConnection;
+  const warnings = new ProblemLog((message) => node.warn(message));
+  const errors = new ProblemLog((message) => node.error(message));
   try {
-    const warnings = new RepeatFilter((message) => node.warn(message));
-    const errors = new RepeatFilter((message) => node.error(message));
-    connection = new MeterConnection(settings.source, createTransport(settings.transport), settings.reader, {
+    const leased = settings.transport.kind === 'serial' ? leaseSerialPort(serialPorts, settings.transport, config) : { ok: true as const, transport: createTransport(settings.transport) };
+    if (!leased.ok) return failed(node, settings.source, leased.reason);
+    transport = leased.transport;
+    connection = new MeterConnection(settings.source, transport, settings.reader, {
       problem: (message, kind) => warnings.report(message, kind),
-      failure: (message) => errors.report(message),
+      failure: (message) => errors.report(message, 'failure'),
       recovered: () => {
         warnings.clear();
         errors.clear();
       },
-    }, translate);
+    });
   } catch (err) {
-    return failed(node, settings.source, err instanceof Error ? err.message : String(err), translate);
+    return failed(node, settings.source, err instanceof Error ? err.message : String(err));
   }
 
   node.on('close', (_removed, done) => {
     // Node-RED starts the replacement only after done(): call it once the port is really free.
-    connection.shutdown().then(done, done);
+    connection.shutdown().then(() => {
+      transport.release?.();
+      warnings.close();
+      errors.close();
+      done();
+    }, done);
   });
   return connection;
 }
 
-function failed(node: P1ConnectionNode, source: string, reason: string, translate: Translate): ConnectionHandle {
+/** The serial port's shared transport; the same port with other settings (framing, "dsmr45" or "custom 9600 7 even 1") cannot be shared. */
+function leaseSerialPort(pool: TransportPool, config: Extract<TransportConfig, { kind: 'serial' }>, node: NodeDef) {
+  const { kind: _kind, path, ...framing } = config;
+  const settings = Object.values(framing).filter((value) => value !== undefined).join(' ');
+  return pool.lease(path, settings, `p1-connection "${node.name || node.id}"`, () => createTransport(config));
+}
+
+function failed(node: P1ConnectionNode, source: string, reason: string): ConnectionHandle {
   node.error(`invalid configuration: ${reason}`);
-  return new FailedConnection(source, reason, translate);
+  return new FailedConnection(source, reason);
 }
