@@ -86,7 +86,7 @@ export class TcpServerTransport extends BaseTransport {
     socket.setKeepAlive(true, 15_000);
     if (this.idleTimeoutMs > 0) {
       socket.setTimeout(this.idleTimeoutMs);
-      socket.on('timeout', () => this.drop(id, socket, `no data for ${Math.round(this.idleTimeoutMs / 1000)} s`));
+      socket.on('timeout', () => this.drop(id, socket, `no data for ${Number((this.idleTimeoutMs / 1000).toFixed(1))} s`));
     }
     socket.on('data', (chunk: Buffer) => {
       if (this.clients.get(id) === socket) this.emit('data', chunk, id);
