@@ -45,6 +45,9 @@ export type ConnectionEvent =
 export function nextConnectionState(current: ConnectionState, event: ConnectionEvent): ConnectionState {
   switch (event.type) {
     case 'transport':
+      // A link that is up reporting new details (a TCP server's client count, a serial garbage
+      // warning cleared) while telegrams flow is still receiving: no new phase, no health message.
+      if (current.phase === 'receiving' && event.state.state === 'connected') return { ...current, detail: event.state.detail };
       return fromTransport(event.state);
     case 'telegram':
       // A telegram proves the link is up even if the transport never said 'connected' (replay, simulator).

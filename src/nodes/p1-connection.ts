@@ -75,6 +75,8 @@ function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & Nod
     return failed(node, settings.source, err instanceof Error ? err.message : String(err));
   }
 
+  const open = openServerWarning(settings.transport);
+  if (open) node.warn(open);
   node.on('close', (_removed, done) => {
     // Node-RED starts the replacement only after done(): call it once the port is really free.
     connection.shutdown().then(() => {
@@ -92,6 +94,13 @@ function leaseSerialPort(pool: TransportPool, config: Extract<TransportConfig, {
   const { kind: _kind, path, ...framing } = config;
   const settings = Object.values(framing).filter((value) => value !== undefined).join(' ');
   return pool.lease(path, settings, `p1-connection "${node.name || node.id}"`, () => createTransport(config));
+}
+
+/** A TCP server on every interface without an allow list takes telegrams from anyone on the network: say so. */
+function openServerWarning(transport: TransportConfig): string | undefined {
+  if (transport.kind !== 'tcp-server' || (transport.allowedClients ?? []).length > 0) return undefined;
+  if (transport.bindAddress !== '0.0.0.0' && transport.bindAddress !== '::') return undefined;
+  return `tcp server on port ${transport.port} listens on all interfaces and accepts any client: anyone on the network can send it telegrams. Set "Allowed clients", or listen on one address.`;
 }
 
 function failed(node: P1ConnectionNode, source: string, reason: string): ConnectionHandle {
