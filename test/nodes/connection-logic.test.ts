@@ -10,6 +10,7 @@ import { readConnectionSettings, readReaderSettings } from '../../src/connection
 import { EventEmitter } from 'node:events';
 import { EmitGate } from '../../src/nodes/p1-in/emit-gate';
 import { FlowsStartedQueue } from '../../src/nodes/p1-in/flows-started';
+import { HealthPacer } from '../../src/nodes/p1-in/health-pacer';
 import { formatSummary, statusFor } from '../../src/nodes/shared/node-status';
 import { ProblemLog } from '../../src/connection/problem-log';
 import { REPO_ROOT } from '../support/paths';
@@ -227,6 +228,23 @@ describe('problem log', () => {
     log.report('c', 'crc');
     log.close();
     assert.deepEqual(written, ['a', '1 more "crc" problem in the last 0 s (not logged one by one; see the health counters)', 'c']);
+  });
+});
+
+describe('health pacer', () => {
+  it('sends the first at once, then at most one per interval: the latest of a burst, never the ones it replaced', async () => {
+    const sent: string[] = [];
+    const pacer = new HealthPacer<string>((state) => sent.push(state), 200);
+    pacer.offer('connecting');
+    for (const state of ['waiting', 'receiving', 'stalled', 'receiving']) pacer.offer(state);
+    assert.deepEqual(sent, ['connecting']);
+    const deadline = Date.now() + 5000;
+    while (sent.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(sent, ['connecting', 'receiving']);
+    pacer.offer('reconnecting');
+    pacer.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(sent, ['connecting', 'receiving'], 'cancel() drops what waits');
   });
 });
 
