@@ -7,6 +7,7 @@
  * Reference counted: the transport opens when the first user subscribes and closes when the
  * last one leaves; `shutdown()` resolves only once the port or socket is really released.
  */
+import { DEFAULT_MAX_TELEGRAM_SIZE } from '../protocol/framer';
 import { P1Reader, type ReaderOptions, type ReaderProblem, type ReaderStats } from '../protocol/reader';
 import type { P1Telegram } from '../protocol/types';
 import type { ClientRejection, Transport, TransportState } from '../transport/transport';
@@ -90,7 +91,7 @@ export class MeterConnection implements ConnectionHandle {
     private readonly readerOptions: ReaderOptions,
     private readonly log: ConnectionLog,
   ) {
-    this.garbageLimit = GARBAGE_TELEGRAMS * (readerOptions.maxTelegramSize ?? 8192);
+    this.garbageLimit = GARBAGE_TELEGRAMS * (readerOptions.maxTelegramSize ?? DEFAULT_MAX_TELEGRAM_SIZE);
     transport.on('state', (state: TransportState) => this.onTransportState(state));
     transport.on('data', (chunk: Buffer, stream?: string) => this.onData(chunk, stream ?? ''));
     transport.on('stream-end', (stream: string) => this.endStream(stream));

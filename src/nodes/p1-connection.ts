@@ -55,14 +55,21 @@ function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & Nod
   const settings = readConnectionSettings(config, credentials);
   if (!settings.ok) return failed(node, settings.source, settings.reason);
 
-  let transport: Transport & { release?(): void };
   let connection: MeterConnection;
+  // A serial port is leased from the pool (shared with other connections on it) and handed back on close.
+  let releasePort = () => {};
   const warnings = new ProblemLog((message) => node.warn(message));
   const errors = new ProblemLog((message) => node.error(message));
   try {
-    const leased = settings.transport.kind === 'serial' ? leaseSerialPort(serialPorts, settings.transport, config) : { ok: true as const, transport: createTransport(settings.transport) };
-    if (!leased.ok) return failed(node, settings.source, leased.reason);
-    transport = leased.transport;
+    let transport: Transport;
+    if (settings.transport.kind === 'serial') {
+      const lease = leaseSerialPort(serialPorts, settings.transport, config);
+      if (!lease.ok) return failed(node, settings.source, lease.reason);
+      transport = lease.transport;
+      releasePort = () => lease.transport.release();
+    } else {
+      transport = createTransport(settings.transport);
+    }
     connection = new MeterConnection(settings.source, transport, settings.reader, {
       problem: (message, kind) => warnings.report(message, kind),
       failure: (message) => errors.report(message, 'failure'),
@@ -80,7 +87,7 @@ function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & Nod
   node.on('close', (_removed, done) => {
     // Node-RED starts the replacement only after done(): call it once the port is really free.
     connection.shutdown().then(() => {
-      transport.release?.();
+      releasePort();
       warnings.close();
       errors.close();
       done();

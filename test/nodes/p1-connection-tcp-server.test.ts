@@ -88,6 +88,22 @@ describe('p1-connection as a TCP server on a LAN', function () {
     await waitFor(() => warnings().some((m) => /refused client 127\.0\.0\.1:\d+: already 2 clients connected \(the limit\)/.test(m)), 'the refusal in the log');
   });
 
+  it('100 connections held open: the limit refuses all but 8, with 3 log lines, and the meter keeps sending', async () => {
+    const port = await unusedTcpPort();
+    await helper.load(NODES, [tcpServer(port), ...p1InWithOutputs('in', 'server')]);
+    const received = recorder('in-out');
+    const meter = await connect(port);
+    sockets.push(meter);
+    const crowd: net.Socket[] = [];
+    for (let i = 0; i < 100; i++) crowd.push(await connect(port));
+    sockets.push(...crowd);
+    await waitFor(() => connection().health().clientsRefused === 93, `93 refused; saw ${connection().health().clientsRefused}`, 10_000);
+    const refusals = warnings().filter((m) => /refused client/.test(m));
+    assert.equal(refusals.length, 3, refusals.join('\n'));
+    await write(meter, numberedTelegram(3));
+    await waitFor(() => received.length === 1, 'the meter telegram');
+  });
+
   it('an allow list refuses other hosts; a malformed list fails the node with the entry named', async () => {
     const port = await unusedTcpPort();
     await helper.load(NODES, [tcpServer(port, { allowedClients: '192.168.1.0/24, fd00::/8' }), ...p1InWithOutputs('in', 'server')]);
