@@ -48,9 +48,10 @@ describe('p1-connection: two connections on one serial port', function () {
     const flow = [serial('one', 'meter', 'dsmr45'), serial('two', 'meter too', 'dsmr45'), ...p1InWithOutputs('in1', 'one'), ...p1InWithOutputs('in2', 'two')];
     await helper.load(NODES, flow);
     await waitFor(() => /^waiting for data/.test(statusesOf('in2').at(-1)?.text ?? ''), 'the second connection on the port');
+    const before = statusesOf('in2').length;
     await helper.setFlows(flow.map((n) => (n.id === 'two' ? { ...n, name: 'renamed' } : n)), 'nodes');
     const [r1, r2] = [recorder('in1-out'), recorder('in2-out')];
-    await waitFor(() => /^waiting for data/.test(statusesOf('in2').at(-1)?.text ?? ''), 'the redeployed connection on the port');
+    await waitFor(() => statusesOf('in2').slice(before).some((s) => /^waiting for data/.test(s.text ?? '')), 'the redeployed connection on the port');
     pty.write(numberedTelegram(9));
     await waitFor(() => r1.length === 1 && r2.length === 1, 'the telegram on both');
   });
@@ -60,6 +61,7 @@ describe('p1-connection: two connections on one serial port', function () {
     const r1 = recorder('in1-out');
     await waitFor(() => statusesOf('in2').at(-1)?.fill === 'red', 'the second to fail');
     assert.match(statusesOf('in2').at(-1)!.text!, /already opened by p1-connection "meter" with other settings \(dsmr45\)/);
+    await waitFor(() => /^waiting for data/.test(statusesOf('in1').at(-1)?.text ?? ''), 'the first to open the port');
     pty.write(numberedTelegram(1));
     await waitFor(() => r1.length === 1, 'the first to keep reading');
   });
