@@ -5,7 +5,32 @@
  */
 import { MAX_TELEGRAM_SIZE } from '../protocol/framer';
 import type { ReaderOptions } from '../protocol/reader';
-import type { SerialFraming, TransportConfig } from '../transport';
+import { parseAllowList, type SerialFraming, type TransportConfig } from '../transport';
+
+/** The meter clock's zone when none is configured (same offsets as Brussels and Luxembourg). */
+export const DEFAULT_TIME_ZONE = 'Europe/Amsterdam';
+
+/**
+ * Each numeric option's default and bounds, the one home of these facts: the editors
+ * (nodes/p1-connection.html, nodes/p1-parse.html) keep a copy for validation, and a test
+ * checks that copy against this table. Durations are in seconds, as the editor shows them.
+ */
+export const OPTION_LIMITS = {
+  /** Bytes. The upper bound keeps one hostile "telegram" from holding much memory. */
+  maxTelegramSize: { default: 8192, min: 256, max: MAX_TELEGRAM_SIZE },
+  connectTimeout: { default: 10, min: 0 },
+  idleTimeout: { default: 30, min: 0 },
+  /** Retrying without a pause would hammer the bridge (and the log) in a tight loop. */
+  maxBackoff: { default: 60, min: 1 },
+  /** TCP server: clients connected at once. A meter needs one; a few spare for a bridge reconnecting. */
+  maxClients: { default: 8, min: 1, max: 64 },
+  /** TCP server: a client silent this long is disconnected (0 = never). */
+  clientIdleTimeout: { default: 60, min: 0 },
+  baudRate: { default: 115200, min: 50, max: 4_000_000 },
+  replayInterval: { default: 0, min: 0 },
+  /** Must be more than 0. */
+  simulatorInterval: { default: 1, min: 0 },
+} as const;
 
 export type SourceKind = 'serial' | 'tcp-client' | 'tcp-server' | 'replay' | 'simulator' | 'http';
 
@@ -26,6 +51,10 @@ export interface P1ConnectionConfig {
   maxBackoff?: number | string;
   bindAddress?: string;
   listenPort?: number | string;
+  maxClients?: number | string;
+  clientIdleTimeout?: number | string;
+  /** Addresses and CIDR ranges, separated by commas or spaces; empty = any client. */
+  allowedClients?: string;
   replayFile?: string;
   replayInterval?: number | string;
   replayLoop?: boolean | string;
@@ -111,31 +140,37 @@ function transportConfig(source: string, c: P1ConnectionConfig): TransportConfig
     case 'serial':
       return serialConfig(c);
     case 'tcp-client': {
-      const maxBackoffMs = seconds(c.maxBackoff, 60, 'maximum backoff');
-      // Retrying without a pause would hammer the bridge (and the log) in a tight loop.
-      if (maxBackoffMs < 1000) throw new ConfigError('maximum backoff must be at least 1 s');
+      const maxBackoffMs = seconds(c.maxBackoff, 'maxBackoff', 'maximum backoff');
+      if (maxBackoffMs < OPTION_LIMITS.maxBackoff.min * 1000) throw new ConfigError(`maximum backoff must be at least ${OPTION_LIMITS.maxBackoff.min} s`);
       return {
         kind: 'tcp-client',
         host: hostName(c.host),
         port: portNumber(c.port),
-        connectTimeoutMs: seconds(c.connectTimeout, 10, 'connect timeout'),
-        idleTimeoutMs: seconds(c.idleTimeout, 30, 'idle timeout'),
+        connectTimeoutMs: seconds(c.connectTimeout, 'connectTimeout', 'connect timeout'),
+        idleTimeoutMs: seconds(c.idleTimeout, 'idleTimeout', 'idle timeout'),
         maxBackoffMs,
       };
     }
     case 'tcp-server':
-      return { kind: 'tcp-server', bindAddress: text(c.bindAddress) || '0.0.0.0', port: portNumber(c.listenPort) };
+      return {
+        kind: 'tcp-server',
+        bindAddress: text(c.bindAddress) || '0.0.0.0',
+        port: portNumber(c.listenPort),
+        maxClients: bounded(integer(c.maxClients, OPTION_LIMITS.maxClients.default, 'client limit'), OPTION_LIMITS.maxClients, 'client limit'),
+        clientIdleTimeoutMs: seconds(c.clientIdleTimeout, 'clientIdleTimeout', 'client idle timeout'),
+        allowedClients: allowList(c.allowedClients),
+      };
     case 'replay':
       return {
         kind: 'replay',
         file: requiredText(c.replayFile, 'no replay file given'),
-        intervalMs: seconds(c.replayInterval, 0, 'replay interval'),
+        intervalMs: seconds(c.replayInterval, 'replayInterval', 'replay interval'),
         loop: c.replayLoop === true || c.replayLoop === 'true',
       };
     case 'simulator': {
       const profile = text(c.simulatorProfile) || 'nl-dsmr5';
       if (profile !== 'nl-dsmr5' && profile !== 'be-fluvius') throw new ConfigError(`unknown simulator profile "${profile}"`);
-      const intervalMs = seconds(c.simulatorInterval, 1, 'simulator interval');
+      const intervalMs = seconds(c.simulatorInterval, 'simulatorInterval', 'simulator interval');
       if (intervalMs <= 0) throw new ConfigError('simulator interval must be more than 0 s');
       return { kind: 'simulator', profile, intervalMs };
     }
@@ -153,8 +188,8 @@ function serialConfig(c: P1ConnectionConfig): TransportConfig {
   const framing = (text(c.serialFraming) || 'dsmr45') as SerialFraming;
   if (!FRAMINGS.includes(framing)) throw new ConfigError(`unknown serial framing "${framing}"`);
   if (framing !== 'custom') return { kind: 'serial', path, framing };
-  const baudRate = integer(c.baudRate, 115200, 'baud rate');
-  if (baudRate < 50 || baudRate > 4_000_000) throw new ConfigError(`baud rate ${baudRate} is out of range`);
+  const baudRate = integer(c.baudRate, OPTION_LIMITS.baudRate.default, 'baud rate');
+  if (baudRate < OPTION_LIMITS.baudRate.min || baudRate > OPTION_LIMITS.baudRate.max) throw new ConfigError(`baud rate ${baudRate} is out of range`);
   const dataBits = integer(c.dataBits, 8, 'data bits');
   if (dataBits !== 7 && dataBits !== 8) throw new ConfigError('data bits must be 7 or 8');
   const parity = text(c.parity) || 'none';
@@ -167,11 +202,13 @@ function serialConfig(c: P1ConnectionConfig): TransportConfig {
 function readerOptions(c: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize' | 'allowUnauthenticated'>, credentials: P1ConnectionCredentials): ReaderOptions {
   const crcPolicy = text(c.crcPolicy) || 'drop';
   if (crcPolicy !== 'drop' && crcPolicy !== 'flag') throw new ConfigError(`unknown CRC policy "${crcPolicy}"`);
-  const timezone = text(c.timezone) || 'Europe/Amsterdam';
+  const timezone = text(c.timezone) || DEFAULT_TIME_ZONE;
   if (!isTimeZone(timezone)) throw new ConfigError(`unknown time zone "${timezone}"`);
-  const maxTelegramSize = integer(c.maxTelegramSize, 8192, 'maximum telegram size');
-  if (maxTelegramSize < 256) throw new ConfigError('maximum telegram size must be at least 256 bytes');
-  if (maxTelegramSize > MAX_TELEGRAM_SIZE) throw new ConfigError(`maximum telegram size must be at most ${MAX_TELEGRAM_SIZE} bytes (64 KiB)`);
+  const size = OPTION_LIMITS.maxTelegramSize;
+  const maxTelegramSize = integer(c.maxTelegramSize, size.default, 'maximum telegram size');
+  if (maxTelegramSize < size.min || maxTelegramSize > size.max) {
+    throw new ConfigError(`maximum telegram size must be from ${size.min} to ${size.max} bytes`);
+  }
   const options: ReaderOptions = { crcPolicy, timezone, maxTelegramSize };
   if (c.allowUnauthenticated === true || c.allowUnauthenticated === 'true') options.allowUnauthenticated = true;
   const decryptionKey = text(credentials.decryptionKey);
@@ -220,9 +257,21 @@ function integer(value: unknown, fallback: number, what: string): number {
   return n;
 }
 
-/** A duration the editor gives in seconds, as milliseconds. */
-function seconds(value: unknown, fallback: number, what: string): number {
-  if (value === undefined || value === '') return fallback * 1000;
+function bounded(n: number, limits: { min: number; max: number }, what: string): number {
+  if (n < limits.min || n > limits.max) throw new ConfigError(`${what} must be from ${limits.min} to ${limits.max}`);
+  return n;
+}
+
+/** The allowed-clients list, checked here so that a typo fails the node instead of refusing every client. */
+function allowList(value: unknown): string[] {
+  const parsed = parseAllowList(text(value));
+  if (!parsed.ok) throw new ConfigError(`allowed clients: ${parsed.reason}`);
+  return parsed.entries;
+}
+
+/** A duration the editor gives in seconds, as milliseconds; empty means the option's default. */
+function seconds(value: unknown, option: keyof typeof OPTION_LIMITS, what: string): number {
+  if (value === undefined || value === '') return OPTION_LIMITS[option].default * 1000;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${what} "${value}" must be 0 or more seconds`);
   return Math.round(n * 1000);

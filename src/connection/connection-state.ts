@@ -3,8 +3,8 @@
  * transport's states, telegram arrivals, reader problems and a stall watchdog.
  *
  * Pure: no timers, no Node-RED. The owner feeds events in (`nextConnectionState`) and asks
- * when to fire the stall watchdog (`stallDelayMs`). Every user node's status and the health
- * output are derived from the resulting state.
+ * when to fire the stall watchdog (`stallDelayMs`). The nodes derive their status and the
+ * health output from the resulting state; this module knows nothing of Node-RED.
  */
 import type { TransportState } from '../transport/transport';
 
@@ -45,6 +45,9 @@ export type ConnectionEvent =
 export function nextConnectionState(current: ConnectionState, event: ConnectionEvent): ConnectionState {
   switch (event.type) {
     case 'transport':
+      // A link that is up reporting new details (a TCP server's client count, a serial garbage
+      // warning cleared) while telegrams flow is still receiving: no new phase, no health message.
+      if (current.phase === 'receiving' && event.state.state === 'connected') return { ...current, detail: event.state.detail };
       return fromTransport(event.state);
     case 'telegram':
       // A telegram proves the link is up even if the transport never said 'connected' (replay, simulator).
@@ -92,17 +95,13 @@ export function stallDelayMs(lastIntervalMs: number | null): number {
   return Math.max(MIN_STALL_MS, 3 * interval);
 }
 
-/** Two states differ enough to report (health message, log line): a new phase, or a new reason/detail. Live values don't count. */
+/**
+ * Whether a state change is worth a health message: a new phase. One retry is one message:
+ * 'reconnecting' says the link is lost and when the next attempt starts, so the 'connecting'
+ * of that attempt adds nothing. New reasons, problems and live values within a phase show in
+ * the status only, so that a stream of different problems cannot become a stream of messages.
+ */
 export function isSignificantChange(before: ConnectionState, after: ConnectionState): boolean {
-  if (before.phase !== after.phase) return true;
-  switch (after.phase) {
-    case 'reconnecting':
-      return (before as typeof after).reason !== after.reason;
-    case 'failed':
-      return (before as typeof after).reason !== after.reason;
-    case 'waiting':
-      return (before as typeof after).problem !== after.problem || (before as typeof after).detail !== after.detail;
-    default:
-      return false;
-  }
+  if (before.phase === 'reconnecting' && after.phase === 'connecting') return false;
+  return before.phase !== after.phase;
 }

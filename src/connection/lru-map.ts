@@ -1,7 +1,7 @@
 /**
  * A Map with a size limit that forgets the least recently used entry first. `p1-parse` keys
- * a reassembly buffer per message source with it, and `p1-connection` a reader per TCP-server
- * client, so ever-new topics or clients cannot grow memory without bound.
+ * a reassembly buffer per message source with it, so ever-new topics cannot grow memory
+ * without bound. (A TCP server's clients need no such map: each reader lives as long as its socket.)
  */
 export class LruMap<K, V> {
   private readonly entries = new Map<K, V>();

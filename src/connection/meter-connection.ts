@@ -1,18 +1,18 @@
 /**
  * One meter connection: a transport, a P1Reader per byte stream, the connection state machine,
  * a stall watchdog, health counters and the list of nodes using it. No Node-RED in here: the
- * p1-connection config node wraps it (config, credentials, logging, close handler).
+ * p1-connection config node wraps it (config, credentials, logging, close handler), and the
+ * nodes turn the states it reports into their status.
  *
  * Reference counted: the transport opens when the first user subscribes and closes when the
  * last one leaves; `shutdown()` resolves only once the port or socket is really released.
  */
+import { DEFAULT_MAX_TELEGRAM_SIZE } from '../protocol/framer';
 import { P1Reader, type ReaderOptions, type ReaderProblem, type ReaderStats } from '../protocol/reader';
 import type { P1Telegram } from '../protocol/types';
-import type { Transport, TransportState } from '../transport/transport';
+import type { ClientRejection, Transport, TransportState } from '../transport/transport';
 import { isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from './connection-state';
-import type { NodeStatus, Translate } from '../nodes/shared/node-red';
-import { LruMap } from './lru-map';
-import { statusFor, summarizeTelegram } from '../nodes/shared/node-status';
+import { summarizeTelegram } from './telegram-summary';
 
 /** What `health` reports, per connection (summed over all its byte streams). */
 export interface ConnectionHealth {
@@ -23,6 +23,10 @@ export interface ConnectionHealth {
   oversize: number;
   decryptFailures: number;
   reconnects: number;
+  /** TCP server: clients turned away (allow list, client limit). */
+  clientsRefused: number;
+  /** TCP server: clients disconnected (idle, garbage only). */
+  clientsDropped: number;
   /** ISO-8601 time of the last telegram passed on, `null` before the first. */
   lastTelegramAt: string | null;
 }
@@ -30,35 +34,52 @@ export interface ConnectionHealth {
 export interface ConnectionUser {
   /** `source` names the byte stream: the client address for a TCP server, '' for single-link sources. */
   onTelegram(telegram: P1Telegram, raw: string, source: string): void;
-  /** Every state change, including each new live summary while receiving; `significant` marks phase/reason changes. */
+  /** Every state change, including each new live summary while receiving; `significant` marks a change of phase worth a health message. */
   onState(state: ConnectionState, significant: boolean): void;
 }
 
 export interface ConnectionLog {
   /**
-   * A problem worth a warning (reader complaints, link lost); called for every occurrence, the
-   * caller filters repeats. `kind` groups messages that differ only in details (e.g. each CRC mismatch).
+   * A problem worth a warning (reader complaints, link lost, a client refused); called for every
+   * occurrence, the caller limits how often each `kind` is written. `kind` groups messages
+   * that differ only in details (e.g. each CRC mismatch).
    */
-  problem(message: string, kind?: string): void;
+  problem(message: string, kind: string): void;
   /** A problem retrying cannot fix. */
   failure(message: string): void;
   /** The link is (back) up: a problem seen before may be logged again when it recurs. */
   recovered(): void;
 }
 
-/** A TCP server may see many clients come and go: keep the readers of the most recently heard ones only. */
-const MAX_STREAMS = 16;
+/**
+ * A TCP-server client that sends this many times the maximum telegram size without one framed
+ * telegram is sending garbage (or is not a meter at all), and is dropped.
+ */
+const GARBAGE_TELEGRAMS = 4;
+/** A reader problem updates the state (and so every node's status) at most this often. */
+const PROBLEM_STATE_INTERVAL_MS = 1000;
+
+/** One byte stream's reader, and how much it has read since its last frame. */
+interface Stream {
+  reader: P1Reader;
+  framesSeen: number;
+  bytesSinceFrame: number;
+}
 
 export class MeterConnection implements ConnectionHandle {
   private readonly users = new Set<ConnectionUser>();
-  /** Counters of readers that were dropped (old TCP-server clients), so the totals never go backwards. */
+  /** Counters of streams that ended (TCP-server clients that left), so the totals never go backwards. */
   private readonly retired: ReaderStats = emptyStats();
-  private readonly readers = new LruMap<string, P1Reader>(MAX_STREAMS, (_stream, reader) => addStats(this.retired, reader.stats));
-  private currentStream = '';
+  /** One reader per byte stream, for exactly as long as the stream lives. */
+  private readonly streams = new Map<string, Stream>();
+  private readonly garbageLimit: number;
   private stateValue: ConnectionState = { phase: 'idle' };
   private reconnects = 0;
+  private clientsRefused = 0;
+  private clientsDropped = 0;
   private lastTelegramAt: number | null = null;
   private lastIntervalMs: number | null = null;
+  private lastProblemShownAt = -Infinity;
   private stallTimer: NodeJS.Timeout | null = null;
   /** Settles when the last transport close finished; opening waits for it so a port is never opened twice. */
   private closing: Promise<void> = Promise.resolve();
@@ -69,16 +90,17 @@ export class MeterConnection implements ConnectionHandle {
     private readonly transport: Transport,
     private readonly readerOptions: ReaderOptions,
     private readonly log: ConnectionLog,
-    private readonly translate: Translate,
   ) {
+    this.garbageLimit = GARBAGE_TELEGRAMS * (readerOptions.maxTelegramSize ?? DEFAULT_MAX_TELEGRAM_SIZE);
     transport.on('state', (state: TransportState) => this.onTransportState(state));
-    transport.on('source', (id: string) => (this.currentStream = id));
-    transport.on('data', (chunk: Buffer) => this.reader(this.currentStream).push(chunk));
+    transport.on('data', (chunk: Buffer, stream?: string) => this.onData(chunk, stream ?? ''));
+    transport.on('stream-end', (stream: string) => this.endStream(stream));
+    transport.on('rejected', (rejection: ClientRejection) => this.onRejected(rejection));
   }
 
   health(): ConnectionHealth {
     const totals = { ...this.retired };
-    for (const reader of this.readers.values()) addStats(totals, reader.stats);
+    for (const { reader } of this.streams.values()) addStats(totals, reader.stats);
     return {
       telegrams: totals.emitted,
       crcFailures: totals.crcFailures,
@@ -87,12 +109,10 @@ export class MeterConnection implements ConnectionHandle {
       oversize: totals.oversize,
       decryptFailures: totals.decryptFailures,
       reconnects: this.reconnects,
+      clientsRefused: this.clientsRefused,
+      clientsDropped: this.clientsDropped,
       lastTelegramAt: this.lastTelegramAt === null ? null : new Date(this.lastTelegramAt).toISOString(),
     };
-  }
-
-  describe(state: ConnectionState): NodeStatus {
-    return statusFor(state, this.translate);
   }
 
   subscribe(user: ConnectionUser): void {
@@ -126,31 +146,66 @@ export class MeterConnection implements ConnectionHandle {
     if (!this.open) return;
     this.open = false;
     const previous = this.closing;
-    this.closing = previous.then(() => this.transport.close()).catch((err: unknown) => this.log.problem(`closing ${this.transport.description}: ${String(err)}`));
+    this.closing = previous.then(() => this.transport.close()).catch((err: unknown) => this.log.problem(`closing ${this.transport.description}: ${String(err)}`, 'close'));
   }
 
-  private reader(stream: string): P1Reader {
-    let reader = this.readers.get(stream);
-    if (!reader) {
-      reader = new P1Reader(this.readerOptions, {
-        onTelegram: (telegram, raw) => this.onTelegram(telegram, raw, stream),
+  private onData(chunk: Buffer, id: string): void {
+    let stream = this.streams.get(id);
+    if (!stream) {
+      const reader = new P1Reader(this.readerOptions, {
+        onTelegram: (telegram, raw) => this.onTelegram(telegram, raw, id),
         onProblem: (problem) => this.onProblem(problem),
       });
-      this.readers.set(stream, reader);
+      stream = { reader, framesSeen: 0, bytesSinceFrame: 0 };
+      this.streams.set(id, stream);
     }
-    return reader;
+    stream.reader.push(chunk);
+    if (id !== '') this.checkForGarbage(id, stream, chunk.length);
+  }
+
+  /** A client of a multi-client source that sends bytes but never a telegram is not a meter: drop it. */
+  private checkForGarbage(id: string, stream: Stream, bytes: number): void {
+    const frames = stream.reader.stats.telegrams + stream.reader.stats.encryptedFrames;
+    if (frames !== stream.framesSeen) {
+      stream.framesSeen = frames;
+      stream.bytesSinceFrame = 0;
+      return;
+    }
+    stream.bytesSinceFrame += bytes;
+    if (stream.bytesSinceFrame > this.garbageLimit && this.transport.dropStream) {
+      stream.bytesSinceFrame = 0;
+      this.transport.dropStream(id, `sent more than ${this.garbageLimit} bytes without a telegram`);
+    }
+  }
+
+  /** The stream's socket is gone, and with it whatever it left unfinished; its counters stay in the totals. */
+  private endStream(id: string): void {
+    const stream = this.streams.get(id);
+    if (!stream) return;
+    this.streams.delete(id);
+    stream.reader.flush();
+    addStats(this.retired, stream.reader.stats);
+  }
+
+  private onRejected(rejection: ClientRejection): void {
+    if (rejection.kind === 'refused') this.clientsRefused++;
+    else this.clientsDropped++;
+    this.log.problem(`${this.transport.description}: ${rejection.kind} client ${rejection.client}: ${rejection.reason}`, `client ${rejection.kind}`);
   }
 
   private onTransportState(state: TransportState): void {
     if (state.state === 'reconnecting') this.reconnects++;
     if (state.state !== 'connected') {
       // A new link starts mid-telegram: whatever is buffered belongs to the old one.
-      for (const reader of this.readers.values()) reader.reset();
+      for (const id of [...this.streams.keys()]) {
+        if (id === '') this.streams.get(id)?.reader.reset();
+        else this.endStream(id);
+      }
       this.clearStallTimer();
     }
     if (state.state === 'connected') this.log.recovered();
     if (state.state === 'failed') this.log.failure(state.reason);
-    else if (state.state === 'reconnecting') this.log.problem(`${this.transport.description}: ${state.reason}`);
+    else if (state.state === 'reconnecting') this.log.problem(`${this.transport.description}: ${state.reason}`, 'link');
     this.apply({ type: 'transport', state });
   }
 
@@ -171,6 +226,10 @@ export class MeterConnection implements ConnectionHandle {
 
   private onProblem(problem: ReaderProblem): void {
     this.log.problem(problem.message, problem.kind);
+    // Shown in the status while waiting for a first telegram; a flood of problems must not become a flood of statuses.
+    const now = Date.now();
+    if (now - this.lastProblemShownAt < PROBLEM_STATE_INTERVAL_MS) return;
+    this.lastProblemShownAt = now;
     this.apply({ type: 'problem', message: problem.message });
   }
 
@@ -203,7 +262,7 @@ export class MeterConnection implements ConnectionHandle {
     try {
       call();
     } catch (err) {
-      this.log.problem(`delivering to a node failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.problem(`delivering to a node failed: ${err instanceof Error ? err.message : String(err)}`, 'delivery');
     }
   }
 }
@@ -220,8 +279,6 @@ function addStats(into: ReaderStats, from: ReaderStats): void {
 export interface ConnectionHandle {
   /** Names the source for default topics, e.g. "simulator" or "tcp-client". */
   readonly sourceName: string;
-  /** The status for a state, in the words of p1-connection's message catalog (Node-RED looks texts up per node type). */
-  describe(state: ConnectionState): NodeStatus;
   subscribe(user: ConnectionUser): void;
   /** Resolves when, if this was the last user, the transport is closed. */
   unsubscribe(user: ConnectionUser): Promise<void>;
@@ -235,13 +292,8 @@ export class FailedConnection implements ConnectionHandle {
   constructor(
     readonly sourceName: string,
     reason: string,
-    private readonly translate: Translate,
   ) {
     this.state = { phase: 'failed', reason };
-  }
-
-  describe(state: ConnectionState): NodeStatus {
-    return statusFor(state, this.translate);
   }
 
   subscribe(user: ConnectionUser): void {
@@ -253,6 +305,9 @@ export class FailedConnection implements ConnectionHandle {
   }
 
   health(): ConnectionHealth {
-    return { telegrams: 0, crcFailures: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, decryptFailures: 0, reconnects: 0, lastTelegramAt: null };
+    return {
+      telegrams: 0, crcFailures: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, decryptFailures: 0,
+      reconnects: 0, clientsRefused: 0, clientsDropped: 0, lastTelegramAt: null,
+    };
   }
 }

@@ -1,12 +1,15 @@
 /**
- * p1-in: emits one message per telegram from a p1-connection (output 1) and one per connection
- * state change with the health counters (output 2). Its status mirrors the connection's state.
+ * p1-in: emits one message per telegram from a p1-connection (output 1) and one per change of
+ * the connection's phase with the health counters (output 2, at most one per second). Its
+ * status mirrors the connection's state, in the words of p1-connection's message catalog.
  */
 import type { ConnectionState } from '../connection/connection-state';
 import { EmitGate } from './p1-in/emit-gate';
 import { FlowsStartedQueue } from './p1-in/flows-started';
-import type { ConnectionHandle, ConnectionHealth, ConnectionUser } from '../connection/meter-connection';
-import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
+import { HealthPacer } from './p1-in/health-pacer';
+import type { ConnectionHealth, ConnectionUser } from '../connection/meter-connection';
+import type { NodeDef, NodeMessage, NodeRedApi, NodeStatus, RuntimeNode } from './shared/node-red';
+import type { P1ConnectionNode } from './shared/connection-node';
 import { defaultTopic, isOutputMode, telegramMessage } from './shared/telegram-message';
 
 interface P1InConfig extends NodeDef {
@@ -24,9 +27,10 @@ export = function registerP1In(RED: NodeRedApi): void {
   function P1In(this: RuntimeNode, config: P1InConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const configNode = config.connection ? (RED.nodes.getNode(config.connection) as { connection?: ConnectionHandle } | null) : null;
+    const configNode = config.connection ? (RED.nodes.getNode(config.connection) as Partial<P1ConnectionNode> | null) : null;
     const connection = configNode?.connection;
-    if (!connection) {
+    const statusFor = configNode?.statusFor;
+    if (!connection || !statusFor) {
       node.status({ fill: 'red', shape: 'dot', text: RED._('p1-in.status.noConnection') });
       node.error(RED._('p1-in.errors.noConnection'));
       return;
@@ -40,15 +44,19 @@ export = function registerP1In(RED: NodeRedApi): void {
       changeField: (config.changeField ?? '').trim(),
     });
 
+    // Counters are read when the message goes out, so a delayed message carries current numbers.
+    const health = new HealthPacer<{ state: ConnectionState; status: NodeStatus }>(({ state, status }) =>
+      node.send([null, healthMessage(state, status.text ?? '', connection.health())]),
+    );
     const user: ConnectionUser = {
       onTelegram(telegram, raw, stream) {
         if (!gate.admit(telegram, Date.now())) return;
         node.send([telegramMessage(output, telegram, raw, topic || defaultTopic(telegram, connection.sourceName, stream)), null]);
       },
       onState(state, significant) {
-        const status = connection.describe(state);
+        const status = statusFor(state);
         node.status(status);
-        if (significant && state.phase !== 'idle') node.send([null, healthMessage(state, status.text ?? '', connection.health())]);
+        if (significant && state.phase !== 'idle') health.offer({ state, status });
       },
     };
     // The first health message ('connecting', or 'failed' for a bad configuration) needs the nodes
@@ -57,6 +65,7 @@ export = function registerP1In(RED: NodeRedApi): void {
     afterFlowsStarted.add(subscribe);
     node.on('close', (_removed, done) => {
       afterFlowsStarted.cancel(subscribe);
+      health.cancel();
       connection.unsubscribe(user).then(done, done);
     });
   }

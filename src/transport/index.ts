@@ -10,7 +10,8 @@ import { TcpClientTransport } from './tcp-client';
 import { TcpServerTransport } from './tcp-server';
 import type { Transport } from './transport';
 
-export type { Transport, TransportState } from './transport';
+export type { ClientRejection, Transport, TransportState } from './transport';
+export { parseAllowList } from './allow-list';
 export type { SerialFraming, SerialSettings } from './serial';
 export { describeSettings } from './serial';
 export { listSerialPorts, type SerialPortChoice } from './serial-ports';
@@ -20,7 +21,7 @@ export { SimulatedMeter, type SimulatedProfile } from './simulated-meter';
 export type TransportConfig =
   | { kind: 'serial'; path: string; framing: SerialFraming; baudRate?: number; dataBits?: 7 | 8; parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2 }
   | { kind: 'tcp-client'; host: string; port: number; connectTimeoutMs?: number; idleTimeoutMs?: number; maxBackoffMs?: number }
-  | { kind: 'tcp-server'; bindAddress: string; port: number }
+  | { kind: 'tcp-server'; bindAddress: string; port: number; maxClients?: number; clientIdleTimeoutMs?: number; allowedClients?: string[] }
   | { kind: 'replay'; file: string; intervalMs: number /* 0 = the capture's own rate */; loop: boolean }
   | { kind: 'simulator'; profile: SimulatedProfile; intervalMs: number }
   | { kind: 'http'; host: string; port: number; path: string; intervalMs: number; requestTimeoutMs?: number; maxBackoffMs?: number };

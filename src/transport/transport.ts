@@ -16,12 +16,24 @@ export type TransportState =
   /** Stopped: by `close()`, or by itself after a natural end (`detail`, e.g. "replay finished"). */
   | { state: 'closed'; detail?: string };
 
+/** A TCP-server client turned away at the door (`refused`) or disconnected later (`dropped`). */
+export interface ClientRejection {
+  kind: 'refused' | 'dropped';
+  /** "192.168.1.7:51234". */
+  client: string;
+  /** Why, in words, e.g. "not in the allowed clients" or "no data for 60 s". */
+  reason: string;
+}
+
 /**
  * A source of P1 bytes. Emits:
- * - `'data'` (chunk: Buffer) — bytes as they arrive, in any chunking;
- * - `'state'` (state: TransportState) — every state change;
- * - `'source'` (id: string) — for multi-client sources (TCP server): which client the next
- *   `'data'` chunks come from, so each client is framed separately. Single-link transports never emit it.
+ * - `'data'` (chunk: Buffer, stream: string) — bytes as they arrive, in any chunking. `stream`
+ *   names the byte stream they belong to: the client ("192.168.1.7:51234") for a TCP server,
+ *   so that each client is framed separately; absent (or '') for single-link transports;
+ * - `'stream-end'` (stream: string) — a multi-client source's client is gone: what it left
+ *   unfinished can be forgotten;
+ * - `'rejected'` (rejection: ClientRejection) — a multi-client source refused or dropped a client;
+ * - `'state'` (state: TransportState) — every state change.
  *
  * Never emits `'error'`: failures become states. Reconnects by itself until closed.
  */
@@ -32,4 +44,6 @@ export interface Transport extends EventEmitter {
   close(): Promise<void>;
   /** Short human description for logs and status, e.g. "tcp 192.168.1.50:8088". */
   readonly description: string;
+  /** Multi-client sources only: disconnect one stream (e.g. a client sending only garbage); reported as `'rejected'`. */
+  dropStream?(stream: string, reason: string): void;
 }

@@ -162,8 +162,18 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await expectValidation('#node-config-input-simulatorInterval', '0', '1');
     await expectValidation('#node-config-input-timezone', 'Mars/Olympus_Mons', 'Europe/Brussels');
     await expectValidation('#node-config-input-maxTelegramSize', '12', '8192');
+    await expectValidation('#node-config-input-maxTelegramSize', '65537', '65536');
     await page.locator('#node-config-input-source').selectOption('tcp-client');
     await expectValidation('#node-config-input-port', '70000', '8088');
+    // A TCP server on every interface without an allow list: the dialog says so until a list is given.
+    await page.locator('#node-config-input-source').selectOption('tcp-server');
+    await page.locator('#node-config-input-bindAddress').fill('0.0.0.0');
+    await page.locator('#node-config-input-allowedClients').fill('');
+    await page.locator('#node-config-input-allowedClients').press('Tab');
+    await page.locator('#p1-connection-open-server').waitFor({ state: 'visible' });
+    await expectValidation('#node-config-input-allowedClients', 'esp-p1.local', '192.168.1.0/24, fd00::/8');
+    await page.locator('#p1-connection-open-server').waitFor({ state: 'hidden' });
+    await expectValidation('#node-config-input-maxClients', '65', '8');
     await expectHelp('p1-connection');
     await cancel();
     await cancel();

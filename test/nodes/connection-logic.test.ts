@@ -1,6 +1,6 @@
 /**
  * The pure parts behind p1-connection and p1-in: the state machine, the status it maps to (with
- * the real English catalog), the emit gate, configuration validation and the repeat filter.
+ * the real English catalog), the emit gate, configuration validation and the problem log.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,8 +10,9 @@ import { readConnectionSettings, readReaderSettings } from '../../src/connection
 import { EventEmitter } from 'node:events';
 import { EmitGate } from '../../src/nodes/p1-in/emit-gate';
 import { FlowsStartedQueue } from '../../src/nodes/p1-in/flows-started';
+import { HealthPacer } from '../../src/nodes/p1-in/health-pacer';
 import { formatSummary, statusFor } from '../../src/nodes/shared/node-status';
-import { RepeatFilter } from '../../src/connection/repeat-filter';
+import { ProblemLog } from '../../src/connection/problem-log';
 import { REPO_ROOT } from '../support/paths';
 
 const summary = { delivered: 1.234, returned: 0.4, unit: 'kW', time: '12:03:04' };
@@ -61,14 +62,18 @@ describe('connection state machine', () => {
     assert.equal(stallDelayMs(null), 30_000);
   });
 
-  it('live values are not a significant change; a new phase or reason is', () => {
+  it('only a new phase is a significant change, and a retry (reconnecting, then connecting) is one', () => {
     const a: ConnectionState = { phase: 'receiving', summary };
     const b: ConnectionState = { phase: 'receiving', summary: { ...summary, delivered: 2 } };
     assert.equal(isSignificantChange(a, b), false);
     assert.equal(isSignificantChange(a, { phase: 'stalled', silentForMs: 3000 }), true);
     const r1: ConnectionState = { phase: 'reconnecting', inMs: 1000, reason: 'refused' };
     assert.equal(isSignificantChange(r1, { ...r1, inMs: 2000 }), false);
-    assert.equal(isSignificantChange(r1, { ...r1, reason: 'timed out' }), true);
+    assert.equal(isSignificantChange(r1, { ...r1, reason: 'timed out' }), false);
+    assert.equal(isSignificantChange(r1, { phase: 'connecting' }), false);
+    assert.equal(isSignificantChange({ phase: 'connecting' }, { phase: 'waiting' }), true);
+    const waiting: ConnectionState = { phase: 'waiting', problem: 'CRC mismatch' };
+    assert.equal(isSignificantChange(waiting, { ...waiting, problem: '12 bytes skipped' }), false);
   });
 });
 
@@ -190,23 +195,56 @@ describe('connection configuration', () => {
   });
 });
 
-describe('repeat filter', () => {
-  it('writes a message only when it differs from the last, again after clear()', () => {
+describe('problem log', () => {
+  it('writes each kind at most 3 times per window, then one line with how many were held back', () => {
     const written: string[] = [];
-    const filter = new RepeatFilter((m) => written.push(m));
-    for (const m of ['refused', 'refused', 'timed out', 'timed out', 'refused']) filter.report(m);
-    filter.clear();
-    filter.report('refused');
-    assert.deepEqual(written, ['refused', 'timed out', 'refused', 'refused']);
+    const log = new ProblemLog((m) => written.push(m));
+    // Alternating problems defeated the old "repeat of the previous only" filter: every line was written.
+    for (let i = 0; i < 1000; i++) log.report(i % 2 ? `CRC mismatch ${i}` : `${i} bytes skipped`, i % 2 ? 'crc' : 'skipped');
+    assert.deepEqual(written, ['0 bytes skipped', 'CRC mismatch 1', '2 bytes skipped', 'CRC mismatch 3', '4 bytes skipped', 'CRC mismatch 5']);
+    log.report('CRC mismatch 1001', 'crc');
+    log.close();
+    const held = (n: number, kind: string) => `${n} more "${kind}" problems in the last 60 s (not logged one by one; see the health counters)`;
+    assert.deepEqual(written.slice(6), [held(497, 'skipped'), held(498, 'crc')]);
   });
 
-  it('compares by key when given: varying details of one kind of problem are written once', () => {
+  it('swallows a line identical to the last of its kind (a retry failing the same way), again after clear()', () => {
     const written: string[] = [];
-    const filter = new RepeatFilter((m) => written.push(m));
-    filter.report('CRC mismatch: stated 1234, computed 5678', 'crc');
-    filter.report('CRC mismatch: stated 9ABC, computed DEF0', 'crc');
-    filter.report('2 bytes skipped', 'skipped');
-    assert.deepEqual(written, ['CRC mismatch: stated 1234, computed 5678', '2 bytes skipped']);
+    const log = new ProblemLog((m) => written.push(m));
+    for (const m of ['refused', 'refused', 'timed out', 'timed out', 'refused']) log.report(m, 'link');
+    log.clear();
+    log.report('refused', 'link');
+    log.close();
+    assert.deepEqual(written, ['refused', 'timed out', 'refused', '1 more "link" problem in the last 60 s (not logged one by one; see the health counters)']);
+  });
+
+  it('starts a new window when the old one ends', async () => {
+    const written: string[] = [];
+    const log = new ProblemLog((m) => written.push(m), { perWindow: 1, windowMs: 20 });
+    log.report('a', 'crc');
+    log.report('b', 'crc');
+    const deadline = Date.now() + 5000;
+    while (written.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    log.report('c', 'crc');
+    log.close();
+    assert.deepEqual(written, ['a', '1 more "crc" problem in the last 0 s (not logged one by one; see the health counters)', 'c']);
+  });
+});
+
+describe('health pacer', () => {
+  it('sends the first at once, then at most one per interval: the latest of a burst, never the ones it replaced', async () => {
+    const sent: string[] = [];
+    const pacer = new HealthPacer<string>((state) => sent.push(state), 200);
+    pacer.offer('connecting');
+    for (const state of ['waiting', 'receiving', 'stalled', 'receiving']) pacer.offer(state);
+    assert.deepEqual(sent, ['connecting']);
+    const deadline = Date.now() + 5000;
+    while (sent.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(sent, ['connecting', 'receiving']);
+    pacer.offer('reconnecting');
+    pacer.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(sent, ['connecting', 'receiving'], 'cancel() drops what waits');
   });
 });
 

@@ -4,14 +4,12 @@ import { waitFor } from './pty-pair';
 /** Records what a transport emits and lets a test wait for it (polling, with a timeout). */
 export class TransportRecorder {
   readonly states: TransportState[] = [];
-  /** Data chunks in arrival order, each with the last 'source' seen before it. */
+  /** Data chunks in arrival order, each with the stream it came with (a TCP server's client; undefined for single-link transports). */
   readonly chunks: Array<{ source: string | undefined; data: Buffer }> = [];
-  private source: string | undefined;
 
   constructor(readonly transport: Transport) {
     transport.on('state', (state: TransportState) => this.states.push(state));
-    transport.on('source', (id: string) => (this.source = id));
-    transport.on('data', (data: Buffer) => this.chunks.push({ source: this.source, data }));
+    transport.on('data', (data: Buffer, stream?: string) => this.chunks.push({ source: stream, data }));
   }
 
   /** Everything received, joined. */

@@ -1,11 +1,10 @@
 /**
  * Maps a connection state to the status (fill, shape, text) shown under every node that uses
- * the connection, and builds the live summary of a telegram for it. Pure.
+ * the connection: the one place where a connection state becomes a Node-RED status. Pure.
  *
  * Texts come from the message catalog (`p1-connection.status.*` in nodes/locales/<lang>/p1-connection.json)
  * through the `translate` function, so that they follow the runtime's language.
  */
-import type { P1Telegram } from '../../protocol/types';
 import type { ConnectionState, TelegramSummary } from '../../connection/connection-state';
 import type { NodeStatus, Translate } from './node-red';
 
@@ -49,25 +48,4 @@ export function formatSummary(summary: TelegramSummary): string {
 
 function formatPower(value: number, unit: string): string {
   return unit === 'kW' ? `${value.toFixed(2)} kW` : `${Math.round(value)} ${unit}`;
-}
-
-const POWER_DELIVERED = '1-0:1.7.0';
-const POWER_RETURNED = '1-0:2.7.0';
-
-/** The values the status line shows, read by OBIS code so that every country profile works alike. */
-export function summarizeTelegram(telegram: P1Telegram, receivedAt: Date): TelegramSummary {
-  const delivered = telegram.obis[POWER_DELIVERED];
-  const returned = telegram.obis[POWER_RETURNED];
-  return {
-    delivered: typeof delivered?.value === 'number' ? delivered.value : null,
-    returned: typeof returned?.value === 'number' ? returned.value : null,
-    unit: delivered?.unit ?? returned?.unit ?? 'kW',
-    time: clockTime(telegram.timestamp) ?? receivedAt.toTimeString().slice(0, 8),
-  };
-}
-
-/** HH:MM:SS of an ISO-8601 stamp as written (the meter's local time, not converted). */
-function clockTime(iso: string | null): string | null {
-  const match = iso ? /T(\d\d:\d\d:\d\d)/.exec(iso) : null;
-  return match ? match[1] : null;
 }
