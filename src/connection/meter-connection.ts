@@ -63,6 +63,8 @@ export class MeterConnection implements ConnectionHandle {
   /** Settles when the last transport close finished; opening waits for it so a port is never opened twice. */
   private closing: Promise<void> = Promise.resolve();
   private open = false;
+  /** Listeners to the raw bytes (a line check listening along): see `observeBytes`. */
+  private readonly byteObservers = new Set<(chunk: Buffer) => void>();
 
   constructor(
     readonly sourceName: string,
@@ -73,7 +75,16 @@ export class MeterConnection implements ConnectionHandle {
   ) {
     transport.on('state', (state: TransportState) => this.onTransportState(state));
     transport.on('source', (id: string) => (this.currentStream = id));
-    transport.on('data', (chunk: Buffer) => this.reader(this.currentStream).push(chunk));
+    transport.on('data', (chunk: Buffer) => {
+      for (const observe of this.byteObservers) this.deliver(() => observe(chunk));
+      this.reader(this.currentStream).push(chunk);
+    });
+  }
+
+  /** Calls `listener` with every raw chunk read, until the returned function is called. Opens nothing. */
+  observeBytes(listener: (chunk: Buffer) => void): () => void {
+    this.byteObservers.add(listener);
+    return () => this.byteObservers.delete(listener);
   }
 
   health(): ConnectionHealth {

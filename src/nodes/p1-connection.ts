@@ -11,6 +11,7 @@ import { readConnectionSettings, type P1ConnectionConfig, type P1ConnectionCrede
 import { FailedConnection, MeterConnection, type ConnectionHandle } from '../connection/meter-connection';
 import type { NodeDef, NodeRedApi, RuntimeNode, Translate } from './shared/node-red';
 import { RepeatFilter } from '../connection/repeat-filter';
+import { registerLineCheckEndpoint, type LineCheckApi } from './p1-connection/line-check-endpoint';
 
 interface P1ConnectionNode extends RuntimeNode {
   connection: ConnectionHandle;
@@ -34,6 +35,9 @@ export = function registerP1Connection(RED: NodeRedApi): void {
       (err: unknown) => res.status(500).json({ error: err instanceof Error ? err.message : String(err) }),
     );
   });
+
+  // The dialog's "Check line" button.
+  registerLineCheckEndpoint(RED as unknown as LineCheckApi);
 };
 
 interface SerialPortsResponse {
