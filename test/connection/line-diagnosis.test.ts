@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cannotOpen, LINE_VERDICTS, LineRecorder, telnetPrefixLength, type LineCheckResult, type LineCheckSetup, type LineReading } from '../../src/connection/line-check/line-diagnosis';
+import {
+  cannotOpen,
+  LINE_VERDICTS,
+  LineRecorder,
+  telnetPrefixLength,
+  type LineCheckResult,
+  type LineCheckSetup,
+  type LineReading,
+} from '../../src/connection/line-check/line-diagnosis';
 import { FIXTURES, REPO_ROOT } from '../support/paths';
 import { FRAMING_7E1, FRAMING_8N1, receiveAs, type UartFraming } from '../support/uart-line';
 
@@ -36,7 +44,7 @@ const meterOutput = (telegram: Buffer) => Buffer.concat([telegram, telegram, tel
 
 function check(setup: LineCheckSetup, chunks: Buffer[], intervalMs = 1000): LineCheckResult {
   const recorder = new LineRecorder(setup);
-  chunks.forEach((chunk, i) => recorder.push(chunk, i * intervalMs));
+  for (const [i, chunk] of chunks.entries()) recorder.push(chunk, i * intervalMs);
   return recorder.result(chunks.length * intervalMs);
 }
 
@@ -205,7 +213,8 @@ describe('connection/line-check/line-diagnosis', () => {
 
   for (const language of ['en-US', 'nl']) {
     it(`every verdict has a title and a fix in the ${language} catalogue, for a serial port and a bridge`, () => {
-      const catalogue = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', language, 'p1-connection.json'), 'utf8'))['p1-connection'].lineCheck;
+      const catalogue = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', language, 'p1-connection.json'), 'utf8'))['p1-connection']
+        .lineCheck;
       for (const verdict of LINE_VERDICTS) {
         for (const link of ['serial', 'tcp']) {
           const entry = catalogue.verdict[verdict]?.[link];

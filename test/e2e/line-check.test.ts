@@ -25,12 +25,46 @@ const ENGLISH = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locale
 const FLOW = [
   { id: 'lc-tab', type: 'tab', label: 'Line check' },
   {
-    id: 'lc-conn', type: 'p1-connection', name: '', source: 'simulator', serialPort: '', serialFraming: 'dsmr45', baudRate: 115200,
-    dataBits: 8, parity: 'none', stopBits: 1, host: '', port: 8088, connectTimeout: 10, idleTimeout: 30, maxBackoff: 60,
-    bindAddress: '0.0.0.0', listenPort: 8089, replayFile: '', replayInterval: 1, replayLoop: true, simulatorProfile: 'nl-dsmr5',
-    simulatorInterval: 1, crcPolicy: 'drop', timezone: 'Europe/Amsterdam', maxTelegramSize: 8192,
+    id: 'lc-conn',
+    type: 'p1-connection',
+    name: '',
+    source: 'simulator',
+    serialPort: '',
+    serialFraming: 'dsmr45',
+    baudRate: 115200,
+    dataBits: 8,
+    parity: 'none',
+    stopBits: 1,
+    host: '',
+    port: 8088,
+    connectTimeout: 10,
+    idleTimeout: 30,
+    maxBackoff: 60,
+    bindAddress: '0.0.0.0',
+    listenPort: 8089,
+    replayFile: '',
+    replayInterval: 1,
+    replayLoop: true,
+    simulatorProfile: 'nl-dsmr5',
+    simulatorInterval: 1,
+    crcPolicy: 'drop',
+    timezone: 'Europe/Amsterdam',
+    maxTelegramSize: 8192,
   },
-  { id: 'lc-in', type: 'p1-in', z: 'lc-tab', name: 'meter', connection: 'lc-conn', output: 'parsed', topic: '', rateLimit: 0, changeField: '', x: 150, y: 100, wires: [[], []] },
+  {
+    id: 'lc-in',
+    type: 'p1-in',
+    z: 'lc-tab',
+    name: 'meter',
+    connection: 'lc-conn',
+    output: 'parsed',
+    topic: '',
+    rateLimit: 0,
+    changeField: '',
+    x: 150,
+    y: 100,
+    wires: [[], []],
+  },
 ];
 
 describe(`p1-connection "Check line" in Chromium (Node-RED ${NODE_RED_VERSION})`, function () {
@@ -57,7 +91,15 @@ describe(`p1-connection "Check line" in Chromium (Node-RED ${NODE_RED_VERSION})`
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
     page.setDefaultTimeout(30000);
@@ -97,7 +139,7 @@ describe(`p1-connection "Check line" in Chromium (Node-RED ${NODE_RED_VERSION})`
     return (await verdict.getAttribute('data-verdict')) ?? '';
   }
 
-  const resultText = () => page.locator('#p1-connection-line-check-result').innerText();
+  const resultText = async () => (await page.locator('#p1-connection-line-check-result').textContent()) ?? '';
 
   it('an inverted 9600 7E1 line: says the signal is inverted, how to fix it, and shows the first bytes', async () => {
     await openDialogOn(fs.realpathSync(meterPty!.a), 'dsmr23');
@@ -109,7 +151,7 @@ describe(`p1-connection "Check line" in Chromium (Node-RED ${NODE_RED_VERSION})`
     assert.ok(text.includes(ENGLISH.verdict.inverted.serial.title), text);
     assert.ok(text.includes(ENGLISH.verdict.inverted.serial.fix), text);
     assert.match(text, /read at 9600 7E1/);
-    const hex = await page.locator('#p1-connection-line-check-result .p1-line-check-hex').innerText();
+    const hex = (await page.locator('#p1-connection-line-check-result .p1-line-check-hex').textContent()) ?? '';
     assert.match(hex, /^([0-9a-f]{2} )+[0-9a-f]{2}$/);
     if (SCREENSHOT) {
       await page.locator('#p1-connection-line-check-result').scrollIntoViewIfNeeded();

@@ -9,25 +9,33 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { LineCheckResult } from '../../src/connection/line-check/line-diagnosis';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
 import { FRAMING_7E1, FRAMING_8N1, receiveAs, type UartFraming } from '../support/uart-line';
 import { FakeBridge } from './fake-bridge';
 import { fixture, helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor } from './connection-harness';
 
+/** The endpoint's answer: a check result, or why the request was refused. */
+type CheckBody = Partial<LineCheckResult> & { code?: string; error?: string };
+
 interface CheckAnswer {
   status: number;
-  body: Record<string, any>;
+  body: CheckBody;
 }
 
 /** Posts a check; while it runs, `feed` (if any) plays the meter every 50 ms. */
 async function postCheck(body: Record<string, unknown>, feed?: () => void): Promise<CheckAnswer> {
   let done = false;
   const answer = new Promise<CheckAnswer>((resolve, reject) => {
-    helper.request().post('/p1-connection/line-check').send(body).end((err: Error | null, res: { status: number; body: Record<string, any> }) => {
-      done = true;
-      if (err) reject(err);
-      else resolve({ status: res.status, body: res.body });
-    });
+    helper
+      .request()
+      .post('/p1-connection/line-check')
+      .send(body)
+      .end((err: Error | null, res: CheckAnswer) => {
+        done = true;
+        if (err) reject(err);
+        else resolve({ status: res.status, body: res.body });
+      });
   });
   while (feed && !done) {
     feed();
@@ -72,9 +80,9 @@ describe('p1-connection line check on a serial port (socat pty)', function () {
           assert.equal(status, 200, JSON.stringify(body));
           assert.equal(body.verdict, verdict, JSON.stringify(body));
           assert.equal(body.readAs, read.name);
-          if (verdict === 'ok') assert.equal(body.meter.header, 'ISK5\\2M550T-1012');
+          if (verdict === 'ok') assert.equal(body.meter?.header, 'ISK5\\2M550T-1012');
           if (verdict === 'speed') assert.equal(body.suggestion, sent.dialog);
-          assert.ok(body.bytes > 0 && body.firstBytes.hex.length > 0);
+          assert.ok((body.bytes ?? 0) > 0 && (body.firstBytes?.hex.length ?? 0) > 0);
         });
       }
     }
@@ -94,13 +102,13 @@ describe('p1-connection line check on a serial port (socat pty)', function () {
     for (const serialPort of ['/etc/passwd', '/dev/../etc/passwd', pty.a, '/dev/does-not-exist', 'relative/path']) {
       const { status, body } = await postCheck({ source: 'serial', serialPort, seconds: 1 });
       assert.equal(status, 400, serialPort);
-      assert.match(body.error, /not a serial port/);
+      assert.match(body.error ?? '', /not a serial port/);
     }
     const simulator = await postCheck({ source: 'simulator', seconds: 1 });
     assert.equal(simulator.status, 400);
     const badFraming = await postCheck({ source: 'serial', serialPort: device, serialFraming: 'fast', seconds: 1 });
     assert.equal(badFraming.status, 400);
-    assert.match(badFraming.body.error, /unknown serial framing/);
+    assert.match(badFraming.body.error ?? '', /unknown serial framing/);
   });
 
   it('refuses a second check while one runs', async () => {
@@ -143,12 +151,16 @@ describe('p1-connection line check next to a deployed connection', function () {
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.shared, true);
     assert.equal(body.verdict, 'ok');
-    assert.equal(body.readAs, '115200 8N1', 'read with the deployed settings, not the dialog\'s');
+    assert.equal(body.readAs, '115200 8N1', "read with the deployed settings, not the dialog's");
     const sent = n;
     await waitFor(() => received.length > 0 && telegramNumber(received[received.length - 1]) === sent, 'the last telegram sent');
     const numbers = received.map(telegramNumber);
     const first = numbers[0];
-    assert.deepEqual(numbers, Array.from({ length: sent - first + 1 }, (_, i) => first + i), 'every telegram once, in order');
+    assert.deepEqual(
+      numbers,
+      Array.from({ length: sent - first + 1 }, (_, i) => first + i),
+      'every telegram once, in order',
+    );
     const trouble = statusesOf('in').filter((s) => /retry|busy|lock|fail/i.test(s.text ?? ''));
     assert.deepEqual(trouble, []);
   });
@@ -163,7 +175,10 @@ describe('p1-connection line check next to a deployed connection', function () {
       const received = recorder('in-out');
       await waitFor(() => bridge.clients === 1, 'the deployed connection');
       let n = 0;
-      const { body } = await postCheck({ source: 'tcp-client', host: '127.0.0.1', port: bridge.port, seconds: 3 }, () => void bridge.send(numberedTelegram(++n)));
+      const { body } = await postCheck(
+        { source: 'tcp-client', host: '127.0.0.1', port: bridge.port, seconds: 3 },
+        () => void bridge.send(numberedTelegram(++n)),
+      );
       assert.equal(body.shared, true);
       assert.equal(body.verdict, 'ok');
       assert.equal(bridge.accepted, 1, 'one connection to the bridge, ever');
@@ -218,14 +233,14 @@ describe('p1-connection line check on a TCP bridge', function () {
     const { body } = await check(() => void bridge.send(DSMR5));
     assert.equal(body.verdict, 'ok');
     assert.equal(body.link, 'tcp');
-    assert.equal(body.meter.header, 'ISK5\\2M550T-1012');
+    assert.equal(body.meter?.header, 'ISK5\\2M550T-1012');
     await waitFor(() => bridge.clients === 0, 'the check to close its socket');
   });
 
   it('telnet negotiation and nothing else → telnet', async () => {
     const { body } = await check(onConnect(Buffer.from([0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfd, 0x03])));
     assert.equal(body.verdict, 'telnet');
-    assert.equal(body.firstBytes.hex, 'ff fb 01 ff fb 03 ff fd 03');
+    assert.equal(body.firstBytes?.hex, 'ff fb 01 ff fb 03 ff fd 03');
   });
 
   it('a bridge at 115200 baud to a 9600 7E1 meter → speed, set the bridge to 9600 7E1', async () => {
@@ -251,12 +266,12 @@ describe('p1-connection line check on a TCP bridge', function () {
     const port = await unusedTcpPort();
     const { body } = await postCheck({ source: 'tcp-client', host: '127.0.0.1', port, seconds: 3 });
     assert.equal(body.verdict, 'cannot-open');
-    assert.match(body.reason, /connection refused/);
+    assert.match(body.reason ?? '', /connection refused/);
   });
 
   it('refuses a host that is not a host name', async () => {
     const { status, body } = await postCheck({ source: 'tcp-client', host: 'http://192.168.1.50/', port: 8088 });
     assert.equal(status, 400);
-    assert.match(body.error, /not a host name/);
+    assert.match(body.error ?? '', /not a host name/);
   });
 });

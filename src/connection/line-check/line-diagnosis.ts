@@ -118,10 +118,7 @@ export class LineRecorder {
   private now = 0;
 
   constructor(private readonly setup: LineCheckSetup) {
-    this.reader = new P1Reader(
-      { ...setup.reader, crcPolicy: 'flag' },
-      { onTelegram: (telegram, raw) => this.onTelegram(telegram, raw) },
-    );
+    this.reader = new P1Reader({ ...setup.reader, crcPolicy: 'flag' }, { onTelegram: (telegram, raw) => this.onTelegram(telegram, raw) });
   }
 
   push(chunk: Uint8Array, atMs: number): void {
@@ -219,7 +216,14 @@ export class LineRecorder {
       if (values.length >= FIRST_VALUES) break;
       if (typeof object.value === 'number' && object.unit) values.push({ code, name: object.name, value: object.value, unit: object.unit });
     }
-    return { header: telegram.header, manufacturer: telegram.manufacturer, version: telegram.version, equipmentId: telegram.equipmentId, intervalSeconds, values };
+    return {
+      header: telegram.header,
+      manufacturer: telegram.manufacturer,
+      version: telegram.version,
+      equipmentId: telegram.equipmentId,
+      intervalSeconds,
+      values,
+    };
   }
 }
 

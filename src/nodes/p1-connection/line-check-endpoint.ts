@@ -54,10 +54,12 @@ export function registerLineCheckEndpoint(RED: LineCheckApi): void {
       return;
     }
     running = true;
-    check(RED, isRecord(req.body) ? req.body : {}).then(
-      (answer) => (answer.ok ? res.json(answer.result) : res.status(400).json({ code: 'invalid', error: answer.error })),
-      (err: unknown) => res.status(500).json({ code: 'failed', error: err instanceof Error ? err.message : String(err) }),
-    ).finally(() => (running = false));
+    check(RED, isRecord(req.body) ? req.body : {})
+      .then(
+        (answer) => (answer.ok ? res.json(answer.result) : res.status(400).json({ code: 'invalid', error: answer.error })),
+        (err: unknown) => res.status(500).json({ code: 'failed', error: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => (running = false));
   });
 }
 
@@ -65,7 +67,8 @@ async function check(RED: LineCheckApi, body: Record<string, unknown>): Promise<
   const settings = readConnectionSettings(body as P1ConnectionConfig, credentialsFor(RED, body));
   if (!settings.ok) return { ok: false, error: settings.reason };
   const transport = settings.transport;
-  if (transport.kind !== 'serial' && transport.kind !== 'tcp-client') return { ok: false, error: 'the line check reads serial ports and TCP bridges (TCP client)' };
+  if (transport.kind !== 'serial' && transport.kind !== 'tcp-client')
+    return { ok: false, error: 'the line check reads serial ports and TCP bridges (TCP client)' };
   if (transport.kind === 'serial' && !(await isSerialPort(transport.path))) {
     return { ok: false, error: `${transport.path} is not a serial port of this machine` };
   }
@@ -93,7 +96,7 @@ function credentialsFor(RED: LineCheckApi, body: Record<string, unknown>): P1Con
 async function isSerialPort(path: string): Promise<boolean> {
   if ((await listSerialPorts()).some((port) => port.path === path)) return true;
   if (process.platform === 'win32') return /^COM\d+$/i.test(path);
-  if (!/^\/dev\/[\w.\/-]+$/.test(path) || path.split('/').includes('..')) return false;
+  if (!/^\/dev\/[\w./-]+$/.test(path) || path.split('/').includes('..')) return false;
   try {
     return (await fs.stat(path)).isCharacterDevice();
   } catch {
@@ -102,12 +105,16 @@ async function isSerialPort(path: string): Promise<boolean> {
 }
 
 /** The deployed connection that already reads this port or bridge, if any. */
-async function findDeployed(RED: LineCheckApi, wanted: SerialConfig | TcpConfig): Promise<{ connection: RunningConnection; transport: SerialConfig | TcpConfig } | undefined> {
+async function findDeployed(
+  RED: LineCheckApi,
+  wanted: SerialConfig | TcpConfig,
+): Promise<{ connection: RunningConnection; transport: SerialConfig | TcpConfig } | undefined> {
   const candidates: Array<{ id: string; transport: SerialConfig | TcpConfig }> = [];
   RED.nodes.eachNode?.((config) => {
     if (config.type !== 'p1-connection') return;
     const settings = readConnectionSettings(config);
-    if (settings.ok && (settings.transport.kind === 'serial' || settings.transport.kind === 'tcp-client')) candidates.push({ id: config.id, transport: settings.transport });
+    if (settings.ok && (settings.transport.kind === 'serial' || settings.transport.kind === 'tcp-client'))
+      candidates.push({ id: config.id, transport: settings.transport });
   });
   for (const candidate of candidates) {
     if (!(await sameSource(candidate.transport, wanted))) continue;
