@@ -1,7 +1,8 @@
 /**
  * The "Check line" endpoint (POST p1-connection/line-check) in a real Node-RED runtime: a socat
  * pty carrying every combination of meter output, port setting and polarity; a fake TCP bridge
- * that speaks telnet, runs at the wrong baud rate, stays silent or is not there; requests it must
+ * that speaks telnet, runs at the wrong baud rate, stays silent or is not there, and a real ser2net
+ * in telnet and raw mode; requests it must
  * refuse; and a check next to a deployed connection, which must lose no telegram and never open
  * the port twice.
  */
@@ -11,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LineCheckResult } from '../../src/connection/line-check/line-diagnosis';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
+import { SER2NET, startSer2net, type Ser2net } from '../support/ser2net';
 import { FRAMING_7E1, FRAMING_8N1, receiveAs, type UartFraming } from '../support/uart-line';
 import { FakeBridge } from './fake-bridge';
 import { fixture, helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor } from './connection-harness';
@@ -273,5 +275,52 @@ describe('p1-connection line check on a TCP bridge', function () {
     const { status, body } = await postCheck({ source: 'tcp-client', host: 'http://192.168.1.50/', port: 8088 });
     assert.equal(status, 400);
     assert.match(body.error ?? '', /not a host name/);
+  });
+});
+
+describe('p1-connection line check through a real ser2net bridge', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let pty: PtyPair;
+  let bridge: Ser2net | undefined;
+
+  beforeEach(async () => {
+    assert.ok(fs.existsSync(SER2NET), `${SER2NET} is missing: apt-get install -y ser2net`);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p1-line-check-ser2net-'));
+    pty = await startPtyPair(dir);
+    await helper.load(NODES, [{ id: 'unused', type: 'p1-connection', source: 'simulator' }]);
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await bridge?.stop();
+    bridge = undefined;
+    await pty?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const check = (feed?: () => void, seconds = 1.5) => postCheck({ source: 'tcp-client', host: '127.0.0.1', port: bridge?.port, seconds }, feed);
+
+  it('telnet mode, meter silent → telnet, with the negotiation ser2net really sends', async () => {
+    bridge = await startSer2net(dir, fs.realpathSync(pty.a), await unusedTcpPort(), 'telnet');
+    const { body } = await check();
+    assert.equal(body.verdict, 'telnet', JSON.stringify(body));
+    assert.match(body.firstBytes?.hex ?? '', /^ff f[b-e] /);
+  });
+
+  it('telnet mode, meter talking → ok, and the negotiation is noted', async () => {
+    bridge = await startSer2net(dir, fs.realpathSync(pty.a), await unusedTcpPort(), 'telnet');
+    const { body } = await check(() => pty.write(DSMR5));
+    assert.equal(body.verdict, 'ok', JSON.stringify(body));
+    assert.equal(body.telnet, true);
+  });
+
+  it('raw mode at 115200 baud, a 9600 7E1 meter behind it → speed: set the bridge to 9600 7E1', async () => {
+    bridge = await startSer2net(dir, fs.realpathSync(pty.a), await unusedTcpPort(), 'raw');
+    const garbage = receiveAs(fixture('ndokter__dsmr_parser/v2_2_iskra_mt382.txt'), FRAMING_7E1, 9600, FRAMING_8N1, 115200);
+    const { body } = await check(() => pty.write(garbage));
+    assert.equal(body.verdict, 'speed', JSON.stringify(body));
+    assert.equal(body.telnet, false);
+    assert.equal(body.suggestion, 'dsmr23');
   });
 });
