@@ -84,6 +84,8 @@ export class MeterConnection implements ConnectionHandle {
   /** Settles when the last transport close finished; opening waits for it so a port is never opened twice. */
   private closing: Promise<void> = Promise.resolve();
   private open = false;
+  /** Listeners to the raw bytes (a line check listening along): see `observeBytes`. */
+  private readonly byteObservers = new Set<(chunk: Buffer) => void>();
 
   constructor(
     readonly sourceName: string,
@@ -96,6 +98,12 @@ export class MeterConnection implements ConnectionHandle {
     transport.on('data', (chunk: Buffer, stream?: string) => this.onData(chunk, stream ?? ''));
     transport.on('stream-end', (stream: string) => this.endStream(stream));
     transport.on('rejected', (rejection: ClientRejection) => this.onRejected(rejection));
+  }
+
+  /** Calls `listener` with every raw chunk read, until the returned function is called. Opens nothing. */
+  observeBytes(listener: (chunk: Buffer) => void): () => void {
+    this.byteObservers.add(listener);
+    return () => this.byteObservers.delete(listener);
   }
 
   health(): ConnectionHealth {
@@ -150,6 +158,7 @@ export class MeterConnection implements ConnectionHandle {
   }
 
   private onData(chunk: Buffer, id: string): void {
+    for (const observe of this.byteObservers) this.deliver(() => observe(chunk));
     let stream = this.streams.get(id);
     if (!stream) {
       const reader = new P1Reader(this.readerOptions, {

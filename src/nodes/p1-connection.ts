@@ -17,6 +17,7 @@ import type { Transport } from '../transport/transport';
 import type { P1ConnectionNode } from './shared/connection-node';
 import type { NodeDef, NodeRedApi } from './shared/node-red';
 import { statusFor } from './shared/node-status';
+import { registerLineCheckEndpoint, type LineCheckApi } from './p1-connection/line-check-endpoint';
 
 export = function registerP1Connection(RED: NodeRedApi): void {
   // One per runtime: config nodes on the same serial port share it instead of opening it twice.
@@ -40,6 +41,9 @@ export = function registerP1Connection(RED: NodeRedApi): void {
       (err: unknown) => res.status(500).json({ error: err instanceof Error ? err.message : String(err) }),
     );
   });
+
+  // The dialog's "Check line" button.
+  registerLineCheckEndpoint(RED as unknown as LineCheckApi);
 };
 
 interface SerialPortsResponse {

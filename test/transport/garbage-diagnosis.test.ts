@@ -26,6 +26,18 @@ describe('transport/garbage-diagnosis', () => {
         }
       });
 
+      it('an inverted DSMR 2.2/3 line read at 9600 7E1 → inverted', () => {
+        const garbage = receiveAs(bytes, FRAMING_7E1, 9600, FRAMING_7E1, 9600, true);
+        assert.equal(diagnoseGarbage(sample(garbage), 7).kind, 'inverted');
+      });
+
+      it('a wrong speed read with 7 data bits is not taken for an inverted line', () => {
+        for (const inverted of [false, true]) {
+          const garbage = receiveAs(bytes, FRAMING_8N1, 115200, FRAMING_7E1, 9600, inverted);
+          assert.equal(diagnoseGarbage(sample(garbage), 7).kind, 'wrong-framing', inverted ? 'inverted' : 'not inverted');
+        }
+      });
+
       it('every byte inverted → inverted', () => {
         const inverted = Buffer.from(bytes.map((b) => ~b & 0xff));
         assert.equal(diagnoseGarbage(sample(inverted), 8).kind, 'inverted');
