@@ -102,12 +102,13 @@ export function applyReading(state: MeterState, reading: MeterReading, at: numbe
   const events: MeterEvent[] = [];
   const alarms: AlarmChange[] = [];
 
-  // Electricity: registers by the telegram clock, their cost at the price of that moment, and the standing charge once per day.
+  // Electricity: registers by the telegram clock, their cost at the price of the step (the instant
+  // before the telegram, like the periods), and the standing charge once per day.
   const electricity = anchorStep(state.electricity.anchor, reading.equipmentId, reading.registers);
   events.push(...electricity.events.map((detail) => ({ medium: 'electricity' as const, detail })));
   const increments: Amounts = { ...electricity.increments, costDelivered: 0, revenueReturned: 0, costFixed: 0 };
   for (const [register, kwh] of Object.entries(electricity.increments)) {
-    const money = kwh * unitPrice(prices, schedule, register, at);
+    const money = kwh * unitPrice(prices, schedule, register, at - 1);
     if (register.startsWith('delivered')) increments.costDelivered += money;
     else increments.revenueReturned += money;
   }
@@ -150,7 +151,7 @@ function mbusStep(state: MbusState, medium: 'gas' | 'water', reading: MbusReadin
 
   const step = anchorStep(state.anchor, reading.equipmentId, { [medium]: reading.value });
   const used = step.increments[medium] ?? 0;
-  const increments: Amounts = { [medium]: used, [medium === 'gas' ? 'costGas' : 'costWater']: used * unitPrice(settings.prices, schedule, medium, at) };
+  const increments: Amounts = { [medium]: used, [medium === 'gas' ? 'costGas' : 'costWater']: used * unitPrice(settings.prices, schedule, medium, at - 1) };
   const closed = addStep(state.totals, settings.calendar, MBUS_PERIODS, at, increments).map((p) => ({ ...p, medium }));
 
   const span = state.lastAt === null ? null : at - state.lastAt;
