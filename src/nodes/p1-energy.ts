@@ -73,16 +73,22 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
     /** Per meter: telegram time of the last totals message, for the interval. */
     const lastSent = new Map<string, number>();
 
-    // Messages wait in arrival order until the stored state is read (a file store answers at once, others may not).
+    // The stored state is read when the first message comes (context stores are ready by then);
+    // messages wait in arrival order until it is there (a file store answers at once, others may not).
     let book: EnergyBook | null = null;
+    let loading = false;
     const waiting: Array<() => void> = [];
-    node.status({ fill: 'grey', shape: 'ring', text: RED._('p1-energy.status.loading') });
-    node.context().get(STATE_KEY, store, (err, stored) => {
-      if (err) node.warn(RED._('p1-energy.warnings.loadFailed', { message: err.message }));
-      book = err ? emptyBook() : restoreBook(stored);
-      node.status({ fill: 'grey', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.ready') });
-      for (const run of waiting.splice(0)) run();
-    });
+    node.status({ fill: 'grey', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.ready') });
+
+    function load(): void {
+      loading = true;
+      node.status({ fill: 'grey', shape: 'ring', text: RED._('p1-energy.status.loading') });
+      node.context().get(STATE_KEY, store, (err, stored) => {
+        if (err) node.warn(RED._('p1-energy.warnings.loadFailed', { message: err.message }));
+        book = err ? emptyBook() : restoreBook(stored);
+        for (const run of waiting.splice(0)) run();
+      });
+    }
 
     function save(): void {
       node.context().set(STATE_KEY, book, store, (err) => {
@@ -98,8 +104,12 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
           done(err instanceof Error ? err : new Error(String(err)));
         }
       };
-      if (book) handle();
-      else waiting.push(handle);
+      if (book) {
+        handle();
+        return;
+      }
+      waiting.push(handle);
+      if (!loading) load();
     });
 
     function handleMessage(current: EnergyBook, msg: NodeMessage, send: (msgs: SendPorts) => void, done: (err?: Error) => void): void {
