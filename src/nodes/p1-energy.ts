@@ -170,7 +170,7 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
         return;
       }
       const gas = typeof t.gasToday === 'number' ? ` · ${fixed(t.gasToday, 2)} m³` : '';
-      node.status({ fill: 'green', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.today', { kwh: fixed(t.energyDeliveredToday, 2) }) + gas });
+      node.status({ fill: 'green', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.today', { kwh: fixed(t.energyDeliveredToday, smallDecimals(t.energyDeliveredToday)) }) + gas });
     }
 
     node.on('close', (_removed, closed) => {
@@ -213,6 +213,11 @@ function nonNegative(value: unknown, fallback: number): number {
   if (value === '' || value === undefined || value === null) return fallback;
   const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/** Three decimals while a total is small (the first Wh of a day), two after. */
+function smallDecimals(value: unknown): number {
+  return typeof value === 'number' && value < 10 ? 3 : 2;
 }
 
 function fixed(value: unknown, decimals: number): string {
