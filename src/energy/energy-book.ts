@@ -5,7 +5,7 @@
  * meters that send no clock.
  */
 import { applyReading, emptyMeterState, isMeterState, type EnergySettings, type MeterState } from './energy-meter';
-import { alarmPayload, closedPayload, eventPayload, totalsPayload, unitsOf, type Flat, type OutputContext } from './energy-output';
+import { alarmPayload, closedPayload, eventPayload, totalsPayload, type Flat, type OutputContext } from './energy-output';
 import { mergeSlots, parsePriceMessage, type PriceSlot } from './prices';
 import { readTelegram } from './telegram-readings';
 import type { P1Telegram } from '../protocol/types';
@@ -60,8 +60,8 @@ export function takeTelegram(book: EnergyBook, telegram: P1Telegram, meter: stri
   return {
     meter,
     meterClock: reading.at !== null,
-    totals,
-    units: unitsOf(totals, settings.currency),
+    totals: totals.values,
+    units: totals.units,
     closed: step.closed.map((period) => closedPayload(period, ctx)),
     events: step.events.map((event) => eventPayload(event, at, ctx)),
     alarms: step.alarms.map((change) => alarmPayload(change, state, step, ctx)),

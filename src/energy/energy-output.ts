@@ -23,40 +23,55 @@ export interface OutputContext {
   currency: string;
 }
 
+/** A flat payload and the unit of each of its fields, written together. */
+export class Fields {
+  readonly values: Flat = {};
+  readonly units: Record<string, string> = {};
+
+  put(name: string, value: number | string | boolean | null, unit?: string): void {
+    this.values[name] = value;
+    if (unit !== undefined) this.units[name] = unit;
+  }
+}
+
 /** The running totals after a telegram: today, this week, month and year, gas and water, costs, the capacity quarter. */
-export function totalsPayload(state: MeterState, step: MeterStep, tariff: number | null, ctx: OutputContext): Flat {
-  const { calendar } = ctx;
+export function totalsPayload(state: MeterState, step: MeterStep, tariff: number | null, ctx: OutputContext): Fields {
+  const { calendar, currency } = ctx;
   const at = step.at;
-  const out: Flat = { meter: ctx.meter, equipmentId: state.electricity.anchor.equipmentId, time: calendar.localIso(at) };
+  const out = new Fields();
+  out.put('meter', ctx.meter);
+  out.put('equipmentId', state.electricity.anchor.equipmentId);
+  out.put('time', calendar.localIso(at));
   const costs: Partial<Record<PeriodKind, Amounts>> = {};
 
   for (const kind of ['day', 'week', 'month', 'year'] as const) {
     const values = currentValues(state.electricity.totals, kind, at);
-    Object.assign(out, suffixed(electricityFields(values), SUFFIX[kind]));
+    electricityFields(out, values, SUFFIX[kind]);
     costs[kind] = values;
   }
-  for (const kind of ['day', 'month'] as const) out[`${kind === 'day' ? 'today' : 'month'}From`] = fromIso(state.electricity.totals, kind, calendar);
+  out.put('todayFrom', fromIso(state.electricity.totals, 'day', calendar));
+  out.put('monthFrom', fromIso(state.electricity.totals, 'month', calendar));
 
   for (const medium of ['gas', 'water'] as const) {
     const track = state[medium];
     if (track.lastAt === null) continue;
     for (const kind of ['hour', 'day', 'week', 'month', 'year'] as const) {
       const values = currentValues(track.totals, kind, at);
-      out[`${medium}${SUFFIX[kind]}`] = round(values[medium] ?? 0, 3);
+      out.put(medium + SUFFIX[kind], round(values[medium] ?? 0, 3), 'm³');
       if (COST_PERIODS.includes(kind)) Object.assign((costs[kind] ??= {}), values);
     }
-    out[`${medium}Flow`] = track.flow === null ? null : round(track.flow, 3);
-    out[`${medium}ReadingTime`] = calendar.localIso(track.lastAt);
+    out.put(`${medium}Flow`, track.flow === null ? null : round(track.flow, 3), 'm³/h');
+    out.put(`${medium}ReadingTime`, calendar.localIso(track.lastAt));
   }
-  if (state.water.lastAt !== null) out.waterLeak = state.water.leak;
+  if (state.water.lastAt !== null) out.put('waterLeak', state.water.leak);
 
-  for (const kind of COST_PERIODS) Object.assign(out, suffixed(costFields(costs[kind] ?? {}), SUFFIX[kind]));
+  for (const kind of COST_PERIODS) costFields(out, costs[kind] ?? {}, SUFFIX[kind], currency);
   const register = tariff === null ? 'delivered' : `deliveredTariff${tariff}`;
-  out.priceDelivered = round(unitPrice(ctx.prices, ctx.schedule, register, at), 5);
-  out.priceReturned = round(unitPrice(ctx.prices, ctx.schedule, register.replace('delivered', 'returned'), at), 5);
-  if (state.gas.lastAt !== null) out.priceGas = round(unitPrice(ctx.prices, ctx.schedule, 'gas', at), 5);
+  out.put('priceDelivered', round(unitPrice(ctx.prices, ctx.schedule, register, at), 5), `${currency}/kWh`);
+  out.put('priceReturned', round(unitPrice(ctx.prices, ctx.schedule, register.replace('delivered', 'returned'), at), 5), `${currency}/kWh`);
+  if (state.gas.lastAt !== null) out.put('priceGas', round(unitPrice(ctx.prices, ctx.schedule, 'gas', at), 5), `${currency}/m³`);
 
-  Object.assign(out, capacityFields(step.capacity, calendar));
+  capacityFields(out, step.capacity, calendar);
   return out;
 }
 
@@ -72,7 +87,12 @@ export function closedPayload(period: ClosedPeriod & { medium: Medium }, ctx: Ou
     hours: round((period.end - period.start) / 3_600_000, 2),
     complete: period.from <= period.start,
   };
-  if (period.medium === 'electricity') return { ...base, ...electricityFields(period.values), ...costFields(period.values) };
+  if (period.medium === 'electricity') {
+    const fields = new Fields();
+    electricityFields(fields, period.values, '');
+    costFields(fields, period.values, '', ctx.currency);
+    return { ...base, ...fields.values };
+  }
   const costName = period.medium === 'gas' ? 'costGas' : 'costWater';
   return { ...base, [period.medium]: round(period.values[period.medium] ?? 0, 3), [costName]: round(period.values[costName] ?? 0, 4) };
 }
@@ -103,27 +123,6 @@ export function alarmPayload(change: AlarmChange, state: MeterState, step: Meter
   };
 }
 
-/** The unit of every field these payloads can hold. */
-export function unitsOf(payload: Flat, currency: string): Record<string, string> {
-  const units: Record<string, string> = {};
-  for (const name of Object.keys(payload)) {
-    const unit = unitOf(name, currency);
-    if (unit) units[name] = unit;
-  }
-  return units;
-}
-
-function unitOf(name: string, currency: string): string | null {
-  if (/^energy/.test(name)) return 'kWh';
-  if (/^(gas|water)Flow$/.test(name)) return 'm³/h';
-  if (/^(gas|water)(ThisHour|Today|Week|Month|Year)?$/.test(name)) return 'm³';
-  if (/^cost/.test(name)) return currency;
-  if (/^price(Delivered|Returned)$/.test(name)) return `${currency}/kWh`;
-  if (name === 'priceGas') return `${currency}/m³`;
-  if (/^demand(Average|Projected|MonthPeak|RollingAverage|Threshold)$/.test(name)) return 'kW';
-  return null;
-}
-
 /** Values of the open period of this kind, or zeros when that period is not the current one (no reading in it yet). */
 function currentValues(totals: TotalsState, kind: PeriodKind, at: number): Amounts {
   const open = totals.periods[kind];
@@ -137,55 +136,49 @@ function fromIso(totals: TotalsState, kind: PeriodKind, calendar: ZoneCalendar):
   return open ? calendar.localIso(open.from) : null;
 }
 
-function electricityFields(values: Amounts): Flat {
+/** Delivered, returned and net energy, in total and per tariff register (`deliveredTariff1` → `energyDeliveredTariff1<suffix>`). */
+function electricityFields(out: Fields, values: Amounts, suffix: string): void {
   let delivered = 0;
   let returned = 0;
-  const tariffs: Flat = {};
-  for (const [name, kwh] of Object.entries(values)) {
-    const match = /^(delivered|returned)(Tariff\d+)?$/.exec(name);
-    if (!match) continue;
-    if (match[1] === 'delivered') delivered += kwh;
-    else returned += kwh;
-    if (match[2]) tariffs[`energy${capitalise(match[1])}${match[2]}`] = round(kwh, 3);
+  const tariffs: Array<[string, number]> = [];
+  for (const name in values) {
+    const kwh = values[name];
+    if (name.startsWith('delivered')) delivered += kwh;
+    else if (name.startsWith('returned')) returned += kwh;
+    else continue;
+    if (name.includes('Tariff')) tariffs.push([`energy${name[0].toUpperCase()}${name.slice(1)}${suffix}`, kwh]);
   }
-  return { energyDelivered: round(delivered, 3), energyReturned: round(returned, 3), energyNet: round(delivered - returned, 3), ...tariffs };
+  out.put(`energyDelivered${suffix}`, round(delivered, 3), 'kWh');
+  out.put(`energyReturned${suffix}`, round(returned, 3), 'kWh');
+  out.put(`energyNet${suffix}`, round(delivered - returned, 3), 'kWh');
+  for (const [name, kwh] of tariffs) out.put(name, round(kwh, 3), 'kWh');
 }
 
-function costFields(values: Amounts): Flat {
+/** Money: electricity (drawn minus fed in), the standing charge, gas and water when the meter has them, and their sum. */
+function costFields(out: Fields, values: Amounts, suffix: string, currency: string): void {
   const electricity = (values.costDelivered ?? 0) - (values.revenueReturned ?? 0);
   const fixed = values.costFixed ?? 0;
   const gas = values.costGas ?? 0;
   const water = values.costWater ?? 0;
-  const out: Flat = { cost: round(electricity + fixed + gas + water, 4), costElectricity: round(electricity, 4), costFixed: round(fixed, 4) };
-  if ('costGas' in values) out.costGas = round(gas, 4);
-  if ('costWater' in values) out.costWater = round(water, 4);
-  return out;
+  out.put(`cost${suffix}`, round(electricity + fixed + gas + water, 4), currency);
+  out.put(`costElectricity${suffix}`, round(electricity, 4), currency);
+  out.put(`costFixed${suffix}`, round(fixed, 4), currency);
+  if ('costGas' in values) out.put(`costGas${suffix}`, round(gas, 4), currency);
+  if ('costWater' in values) out.put(`costWater${suffix}`, round(water, 4), currency);
 }
 
-function capacityFields(c: CapacityView, calendar: ZoneCalendar): Flat {
-  return {
-    demandAverage: round(c.averageKw, 3),
-    demandProjected: round(c.projectedKw, 3),
-    demandQuarterStart: calendar.localIso(c.quarterStart),
-    demandQuarterEnd: calendar.localIso(c.quarterEnd),
-    demandMonthPeak: round(c.monthPeakKw, 3),
-    demandMonthPeakTime: c.monthPeakAt === null ? null : calendar.localIso(c.monthPeakAt),
-    demandRollingAverage: round(c.rollingAverageKw, 3),
-    demandRollingMonths: c.rollingMonths,
-    demandThreshold: c.thresholdKw === null ? null : round(c.thresholdKw, 3),
-    demandAlarm: c.alarm,
-    demandSource: c.source,
-  };
-}
-
-function suffixed(fields: Flat, suffix: string): Flat {
-  const out: Flat = {};
-  for (const [name, value] of Object.entries(fields)) out[name + suffix] = value;
-  return out;
-}
-
-function capitalise(text: string): string {
-  return text[0].toUpperCase() + text.slice(1);
+function capacityFields(out: Fields, c: CapacityView, calendar: ZoneCalendar): void {
+  out.put('demandAverage', round(c.averageKw, 3), 'kW');
+  out.put('demandProjected', round(c.projectedKw, 3), 'kW');
+  out.put('demandQuarterStart', calendar.localIso(c.quarterStart));
+  out.put('demandQuarterEnd', calendar.localIso(c.quarterEnd));
+  out.put('demandMonthPeak', round(c.monthPeakKw, 3), 'kW');
+  out.put('demandMonthPeakTime', c.monthPeakAt === null ? null : calendar.localIso(c.monthPeakAt));
+  out.put('demandRollingAverage', round(c.rollingAverageKw, 3), 'kW');
+  out.put('demandRollingMonths', c.rollingMonths);
+  out.put('demandThreshold', c.thresholdKw === null ? null : round(c.thresholdKw, 3), 'kW');
+  out.put('demandAlarm', c.alarm);
+  out.put('demandSource', c.source);
 }
 
 export function round(value: number, decimals: number): number {
