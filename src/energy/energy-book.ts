@@ -43,7 +43,13 @@ export function restoreBook(stored: unknown): EnergyBook {
   const record = stored as Partial<EnergyBook>;
   const meters: Record<string, MeterState> = {};
   for (const [key, state] of Object.entries(record.meters ?? {})) if (isMeterState(state)) meters[key] = state;
-  return { meters, prices: Array.isArray(record.prices) ? record.prices : [] };
+  const prices = Array.isArray(record.prices) ? record.prices.filter(isPriceSlot) : [];
+  return { meters, prices };
+}
+
+function isPriceSlot(slot: unknown): slot is PriceSlot {
+  const candidate = slot as PriceSlot | null;
+  return typeof candidate === 'object' && candidate !== null && Number.isFinite(candidate.start) && typeof candidate.prices === 'object' && candidate.prices !== null;
 }
 
 export function takeTelegram(book: EnergyBook, telegram: P1Telegram, meter: string, arrivalMs: number, settings: BookSettings): TelegramOutcome | string {

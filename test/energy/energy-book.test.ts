@@ -4,7 +4,7 @@
  * meter itself printed at the boundaries (not against our own arithmetic).
  */
 import { strict as assert } from 'node:assert';
-import { emptyBook, takePrices, takeTelegram, type BookSettings, type EnergyBook, type TelegramOutcome } from '../../src/energy/energy-book';
+import { emptyBook, restoreBook, takePrices, takeTelegram, type BookSettings, type EnergyBook, type TelegramOutcome } from '../../src/energy/energy-book';
 import type { Flat } from '../../src/energy/energy-output';
 import { fromCentralEuropeanTime } from '../../src/transport/eu-time';
 import { close, deliveredKwh, HOUR, lastAtOrBefore, MINUTE, register, returnedKwh, samples, settingsFor, simulatedMeter, type Sample } from './simulation';
@@ -236,6 +236,18 @@ describe('energy/energy-book', () => {
     assert.equal(totals.costFixedToday, 0.75);
     assert.equal(totals.priceGas, 1.5);
     assert.ok(close(totals.priceDelivered, quarterPrice(47 - 24) + 0.1, 1e-9), `price in force at 11:59 is ${totals.priceDelivered}`);
+  });
+
+  it('starts afresh from a stored state it cannot use, and keeps what it can', () => {
+    assert.deepEqual(restoreBook(undefined), emptyBook());
+    assert.deepEqual(restoreBook('garbage'), emptyBook());
+    const book = emptyBook();
+    run(samples(simulatedMeter('nl-dsmr5', 12), Date.UTC(2026, 4, 1, 8), Date.UTC(2026, 4, 1, 9), 10 * MINUTE), settingsFor('Europe/Amsterdam'), book);
+    const stored = JSON.parse(JSON.stringify({ meters: { ...book.meters, old: { version: 0 } }, prices: [{ start: 'soon' }, { start: 1, prices: { delivered: 0.2 } }] }));
+    const restored = restoreBook(stored);
+    assert.deepEqual(Object.keys(restored.meters), ['meter']);
+    assert.deepEqual(restored.meters.meter, book.meters.meter);
+    assert.deepEqual(restored.prices, [{ start: 1, prices: { delivered: 0.2 } }]);
   });
 
   it('refuses price messages it cannot read, with the reason', () => {
