@@ -24,8 +24,6 @@ export interface BookSettings extends EnergySettings {
 
 export interface TelegramOutcome {
   meter: string;
-  /** Whether the telegram had its own clock (else the arrival time was used). */
-  meterClock: boolean;
   totals: Flat;
   units: Record<string, string>;
   closed: Flat[];
@@ -65,7 +63,6 @@ export function takeTelegram(book: EnergyBook, telegram: P1Telegram, meter: stri
   const totals = totalsPayload(state, step, reading.tariff, ctx);
   return {
     meter,
-    meterClock: reading.at !== null,
     totals: totals.values,
     units: totals.units,
     closed: step.closed.map((period) => closedPayload(period, ctx)),

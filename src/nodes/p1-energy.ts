@@ -86,6 +86,7 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
       node.context().get(STATE_KEY, store, (err, stored) => {
         if (err) node.warn(RED._('p1-energy.warnings.loadFailed', { message: err.message }));
         book = err ? emptyBook() : restoreBook(stored);
+        node.status({ fill: 'grey', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.ready') });
         for (const run of waiting.splice(0)) run();
       });
     }
