@@ -6,7 +6,7 @@
  */
 import type { PeriodKind, ZoneCalendar } from './calendar';
 import { capacityStep, emptyCapacity, type CapacityConfig, type CapacityState, type CapacityView } from './capacity';
-import { addStep, emptyTotals, type Amounts, type ClosedPeriod, type TotalsState } from './period-totals';
+import { addStep, emptyTotals, stepPeriod, type Amounts, type ClosedPeriod, type TotalsState } from './period-totals';
 import { unitPrice, type FixedPrices, type PriceSlot } from './prices';
 import { anchorStep, emptyAnchor, type AnchorEvent, type RegisterAnchor } from './register-anchor';
 import type { MbusReading, MeterReading } from './telegram-readings';
@@ -112,7 +112,7 @@ export function applyReading(state: MeterState, reading: MeterReading, at: numbe
     if (register.startsWith('delivered')) increments.costDelivered += money;
     else increments.revenueReturned += money;
   }
-  const day = calendar.period('day', at - 1).key;
+  const day = stepPeriod(state.electricity.totals, calendar, 'day', at).key;
   if (state.electricity.chargedDay === null || day > state.electricity.chargedDay) {
     increments.costFixed = prices.perDay;
     state.electricity.chargedDay = day;

@@ -51,7 +51,7 @@ export function addStep(state: TotalsState, calendar: ZoneCalendar, kinds: reado
   const first = state.at === null;
   for (const kind of kinds) {
     const open = state.periods[kind];
-    const now = calendar.period(kind, at - 1);
+    const now = stepPeriod(state, calendar, kind, at);
     if (!open) {
       state.periods[kind] = { ...now, base: { ...state.total }, from: first ? Math.max(now.start, at) : now.start };
     } else if (now.start > open.start) {
@@ -73,6 +73,14 @@ export function addStep(state: TotalsState, calendar: ZoneCalendar, kinds: reado
   }
   state.at = state.at === null ? at : Math.max(state.at, at);
   return closed;
+}
+
+/**
+ * The period a step ending at `at` is counted in: the one holding the instant just before it.
+ * A first reading stamped exactly on a boundary starts the new period rather than close an unseen one.
+ */
+export function stepPeriod(state: TotalsState, calendar: ZoneCalendar, kind: PeriodKind, at: number): Period {
+  return calendar.period(kind, state.at === null ? at : at - 1);
 }
 
 /** What each counter grew by in the open period of this kind (all counters, 0 when unchanged). */

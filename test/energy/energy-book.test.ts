@@ -97,6 +97,14 @@ describe('energy/energy-book', () => {
     });
   }
 
+  it('starts a complete day when the very first telegram comes exactly at midnight, closing nothing it never saw', () => {
+    const midnight = fromCentralEuropeanTime(2026, 6, 12);
+    const list = samples(simulatedMeter('nl-dsmr5', 13), midnight, midnight + HOUR, 5 * MINUTE);
+    const { outcomes } = run(list, settingsFor('Europe/Amsterdam'));
+    assert.deepEqual(outcomes.flatMap((o) => o.closed).filter((c) => c.medium === 'electricity'), []);
+    assert.equal(outcomes[outcomes.length - 1].totals.todayFrom, '2026-06-12T00:00:00+02:00');
+  });
+
   it('counts a gap over midnight in the day the readings resume, and closes the day before with what it measured', () => {
     const settings = settingsFor('Europe/Amsterdam');
     const midnight = fromCentralEuropeanTime(2026, 6, 10);
