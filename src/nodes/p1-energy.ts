@@ -72,6 +72,7 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
     const byEquipmentId = def.meterKey === 'equipmentId';
     /** Per meter: telegram time of the last totals message, for the interval. */
     const lastSent = new Map<string, number>();
+    let rejected = 0;
 
     // The stored state is read when the first message comes (context stores are ready by then);
     // messages wait in arrival order until it is there (a file store answers at once, others may not).
@@ -117,7 +118,7 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
       if (msg.price !== undefined) {
         const problem = takePrices(current, msg.price, Date.now());
         if (problem) {
-          done(new Error(RED._('p1-energy.errors.price', { problem })));
+          reject(done, RED._('p1-energy.errors.price', { problem }));
           return;
         }
         save();
@@ -125,19 +126,26 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
         return;
       }
       if (!isTelegram(msg.payload)) {
-        done(new Error(RED._('p1-energy.errors.notTelegram')));
+        reject(done, RED._('p1-energy.errors.notTelegram'));
         return;
       }
       const meter = meterKeyOf(msg, msg.payload);
       const outcome = takeTelegram(current, msg.payload, meter, Date.now(), settings);
       if (typeof outcome === 'string') {
-        done(new Error(outcome));
+        reject(done, outcome);
         return;
       }
       save();
       send(toPorts(outcome, msg));
       showStatus(outcome);
       done();
+    }
+
+    /** Input that cannot be used goes to a Catch node with the reason, and is counted in the status. */
+    function reject(done: (err?: Error) => void, reason: string): void {
+      rejected++;
+      node.status({ fill: 'yellow', shape: 'ring', text: RED._('p1-energy.status.rejected', { count: rejected }) });
+      done(new Error(reason));
     }
 
     function meterKeyOf(msg: NodeMessage, telegram: P1Telegram): string {
@@ -171,7 +179,8 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
         return;
       }
       const gas = typeof t.gasToday === 'number' ? ` · ${fixed(t.gasToday, 2)} m³` : '';
-      node.status({ fill: 'green', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.today', { kwh: fixed(t.energyDeliveredToday, smallDecimals(t.energyDeliveredToday)) }) + gas });
+      const problems = rejected > 0 ? ` · ${RED._('p1-energy.status.rejected', { count: rejected })}` : '';
+      node.status({ fill: 'green', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.today', { kwh: fixed(t.energyDeliveredToday, smallDecimals(t.energyDeliveredToday)) }) + gas + problems });
     }
 
     node.on('close', (_removed, closed) => {

@@ -356,5 +356,6 @@ describe('p1-energy node', function () {
     const list = samples(simulatedMeter('nl-dsmr5', 99), Date.UTC(2026, 4, 1, 10), Date.UTC(2026, 4, 1, 11), 10 * MINUTE);
     await feed(flow, list);
     assert.ok(lastTotals(flow).energyDeliveredToday >= 0);
+    assert.ok(statusesOf('energy').some((s) => /kWh today .* · 1 rejected$/.test(s.text ?? '')), JSON.stringify(statusesOf('energy')));
   });
 });
