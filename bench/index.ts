@@ -7,6 +7,7 @@ import { runParseBench } from './parse';
 import { runComparisonBench } from './compare';
 import { runFramerBench } from './framer';
 import { runEndToEndBench } from './e2e';
+import { runEnergyBench } from './energy';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}`);
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   await runParseBench();
   console.log('\nside by side with the fastest JavaScript peers (dsmr-parser, p1-reader)');
   await runComparisonBench();
+  console.log('\np1-energy per telegram, next to parsing the same telegram');
+  await runEnergyBench();
   console.log('\nstreaming');
   await runFramerBench();
   console.log('\nend to end in a real Node-RED runtime');

@@ -19,6 +19,8 @@ async function main() {
   prepareUserDir(USER_DIR, {
     port: PORT,
     credentialSecret: 'dsmr-p1-demo', // only guards the demo's own credential file
+    // p1-energy keeps its totals in node context: on disk (.demo/context), so "today" carries on over restarts.
+    settings: { contextStorage: { default: { module: 'localfilesystem' } } },
     flows: JSON.parse(fs.readFileSync(path.join(__dirname, 'demo-flow.json'), 'utf8')),
     // Installed like a user would (npm install <folder> makes the same symlink), so Node-RED
     // loads it as a module: its examples show under Import > Examples. Dashboard 2 is found

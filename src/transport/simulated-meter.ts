@@ -36,10 +36,21 @@ export class SimulatedMeter {
   private monthKey = '';
   private history: PeakRecord[] = [];
 
+  private readonly gasIntervalMs: number;
+
+  /** `options.gasReadingMinutes`: how often the gas meter's reading is captured (5, as DSMR 5 and Belgian meters; 60 for a DSMR 4 meter). */
   constructor(
     readonly profile: SimulatedProfile,
     private readonly seed = 1,
-  ) {}
+    options: { gasReadingMinutes?: number } = {},
+  ) {
+    this.gasIntervalMs = (options.gasReadingMinutes ?? 5) * MINUTE;
+  }
+
+  /** The telegrams from `fromMs` up to `toMs` (exclusive), one every `everyMs`: travel through days and months without waiting. */
+  *telegramsBetween(fromMs: number, toMs: number, everyMs: number): Generator<{ at: number; telegram: string }> {
+    for (let at = fromMs; at < toMs; at += everyMs) yield { at, telegram: this.telegramAt(at) };
+  }
 
   /** The telegram the meter sends at `utcMs` (CRLF line ends, valid CRC). Earlier times than the last one do not move the registers back. */
   telegramAt(utcMs: number): string {
@@ -64,7 +75,7 @@ export class SimulatedMeter {
       const stepEnd = Math.min(utcMs, (Math.floor(this.lastMs / step) + 1) * step);
       this.integrate(this.lastMs, stepEnd);
       this.lastMs = stepEnd;
-      if (stepEnd % FIVE_MINUTES === 0) this.gasReading = { at: stepEnd, m3: this.gasM3 };
+      if (stepEnd % this.gasIntervalMs === 0) this.gasReading = { at: stepEnd, m3: this.gasM3 };
       if (stepEnd % QUARTER === 0) this.closeQuarter(stepEnd);
     }
   }
@@ -77,7 +88,7 @@ export class SimulatedMeter {
     this.energy.export1 = 400 + 900 * noise(s, 102, 0);
     this.energy.export2 = 900 + 1800 * noise(s, 103, 0);
     this.gasM3 = 1500 + 4000 * noise(s, 104, 0);
-    this.gasReading = { at: Math.floor(utcMs / FIVE_MINUTES) * FIVE_MINUTES, m3: this.gasM3 };
+    this.gasReading = { at: Math.floor(utcMs / this.gasIntervalMs) * this.gasIntervalMs, m3: this.gasM3 };
     this.quarter = { start: Math.floor(utcMs / QUARTER) * QUARTER, importKwh: 0 };
     const monthStart = this.monthStartOf(utcMs);
     this.monthKey = monthKeyOf(utcMs);

@@ -133,7 +133,7 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     const category = page.locator('#red-ui-palette-container-smart_meter');
     await category.waitFor();
     const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((el) => el.getAttribute('data-palette-type')));
-    assert.deepEqual(types.sort(), ['p1-filter-obis', 'p1-homeassistant', 'p1-in', 'p1-parse']);
+    assert.deepEqual(types.sort(), ['p1-energy', 'p1-filter-obis', 'p1-homeassistant', 'p1-in', 'p1-parse']);
     const header = await page.locator('#red-ui-palette-header-smart_meter').textContent();
     assert.equal(header?.trim(), 'smart meter');
     // the demo flow is on the canvas with its status, no unknown nodes
@@ -246,6 +246,21 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await cancel();
   });
 
+  it('p1-energy: dialog opens, prices and time zone validate, the memory-only store is warned about, help shows', async () => {
+    await openEditor(demoNode('p1-energy'));
+    // This Node-RED has no contextStorage setting: the only store keeps totals in memory.
+    await page.locator('#node-input-store option').first().waitFor({ state: 'attached' });
+    assert.match(await page.locator('#node-input-store option').first().innerText(), /memory only/);
+    await page.locator('#node-input-store-warning').waitFor({ state: 'visible' });
+    await settled(topTray());
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'p1-energy-dialog.png') });
+    await expectValidation('#node-input-timezone', 'Mars/Olympus_Mons', 'Europe/Brussels');
+    await expectValidation('#node-input-priceDelivered1', 'cheap', '0.27');
+    await expectValidation('#node-input-minimumPeak', '-1', '2.5');
+    await expectHelp('p1-energy');
+    await cancel();
+  });
+
   it('the demo dashboard shows live values that change', async () => {
     await page.goto(new URL('dashboard', url).toString());
     const live = page.locator('.nrdb-ui-gauge-value, .nrdb-ui-table');
@@ -255,8 +270,23 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await page.waitForFunction((before) =>
       [...document.querySelectorAll('.nrdb-ui-gauge-value, .nrdb-ui-table')].map((el) => (el as HTMLElement).innerText).join('|') !== before, first,
     { timeout: 30000 });
-    // the capacity-tariff group of the Belgian meter has its peak
-    await page.getByText(/\d+\.\d{3} kW on \d{4}-\d\d-\d\d/).first().waitFor();
+    // p1-energy's panels: today's energy and cost (NL meter), the capacity tariff (BE meter)
+    const row = (label: string) => page.locator('.nrdb-ui-text', { hasText: label }).first();
+    const filled = async (label: string, value: RegExp) => {
+      await row(label).waitFor();
+      await page.waitForFunction(([text, pattern]) => [...document.querySelectorAll('.nrdb-ui-text')]
+        .some((el) => (el as HTMLElement).innerText.includes(text) && new RegExp(pattern).test((el as HTMLElement).innerText)), [label, value.source] as const, { timeout: 30000 })
+        .catch(async (error) => {
+          throw new Error(`${label} never showed ${value}; the page shows: ${await page.locator('body').innerText()} (${error})`);
+        });
+    };
+    await filled('Drawn today (kWh)', /\d+\.\d+/);
+    await filled('Fed in today (kWh)', /\d+(\.\d+)?/);
+    await filled('Cost today (€)', /\d+\.\d+/);
+    await filled('Counted since', /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d/);
+    await filled('Quarter hour, projected (kW)', /\d+\.\d+/);
+    await filled('Peak this month (kW)', /\d+\.\d+/);
+    await filled('12-month average (kW)', /\d+\.\d+/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
   });
 });

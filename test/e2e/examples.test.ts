@@ -16,7 +16,7 @@ import { exampleFiles, loadExample, mqttStandInRoute, tapId, testableFlow, type 
 import { startTelegramServer, type TelegramServer } from '../support/telegram-server';
 import { FakeDongle } from '../support/http-dongle';
 
-const NODE_TYPES = ['p1-connection', 'p1-in', 'p1-parse', 'p1-filter-obis', 'p1-homeassistant'];
+const NODE_TYPES = ['p1-connection', 'p1-in', 'p1-parse', 'p1-filter-obis', 'p1-energy', 'p1-homeassistant'];
 
 /** A real Dutch DSMR 5 telegram and the values a reader must find in it. */
 const NL_TELEGRAM = path.join(FIXTURES, 'athombv__node-dsmr-parser', 'dsmr_5.0_isk_1.txt');
@@ -249,24 +249,26 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     });
   });
 
-  it('06 Belgian capacity tariff: projection every telegram, one warning per quarter hour (threshold set below 0 kW)', async () => {
+  it('06 Belgian capacity tariff: p1-energy\'s alarm output warns from the projection; capacity values every telegram', async () => {
     const example = loadExample('06 Belgian capacity tariff warning.json');
-    // A threshold no projection can stay under (demand is never negative): the first telegram must warn.
+    // A limit every projection exceeds while anything at all is drawn: the first telegram raises the alarm.
     const c = await deploy(testableFlow(example, (node) =>
-      node.id === 'ex6.threshold' ? { ...node, payload: '-1' } : simulator('be-fluvius')(node)));
-    type Projection = { payload: number; averageDemand: number; powerNow: number; threshold: number; elapsedSeconds: number };
-    // The inject sets the threshold just after the deploy: a first telegram may still see the default.
-    const withThreshold = (m: DebugMessage) => (m.value as Projection).threshold === -1;
-    const first = (await c.waitForDebug('projection', withThreshold)).value as Projection;
-    const expected = (first.averageDemand * first.elapsedSeconds + first.powerNow * (900 - first.elapsedSeconds)) / 900;
-    assert.ok(Math.abs(first.payload - expected) < 0.001, `${first.payload} ≈ ${expected}`);
-    const warning = await c.waitForDebug('warning');
-    assert.match(String(warning.value), /^Quarter-hour average heading for \d+\.\d\d kW \(threshold -1 kW/);
-    await c.waitForDebug('projection', (m) => c.from('projection').filter(withThreshold).indexOf(m) >= 2);
-    // One warning per quarter hour: the seconds into the quarter only fall back when a new quarter starts.
-    const elapsed = c.from('projection').filter(withThreshold).map((m) => (m.value as Projection).elapsedSeconds);
-    const quarters = 1 + elapsed.filter((s, i) => i > 0 && s < elapsed[i - 1]).length;
-    assert.equal(c.from('warning').length, quarters, `warnings for ${quarters} quarter hour(s), seconds ${elapsed.join(',')}`);
+      node.type === 'p1-energy' ? { ...node, demandLimit: 0.001 } : simulator('be-fluvius')(node)));
+    type Capacity = { demandAverage: number; demandProjected: number; demandMonthPeak: number; demandRollingAverage: number; demandSource: string; demandQuarterEnd: string };
+    const capacity = (await c.waitForDebug('capacity')).value as Capacity;
+    assert.equal(capacity.demandSource, 'meter', 'the Belgian meter sends its own quarter-hour average');
+    for (const field of ['demandAverage', 'demandProjected', 'demandMonthPeak', 'demandRollingAverage'] as const) assert.equal(typeof capacity[field], 'number', field);
+    assert.ok(capacity.demandRollingAverage >= 2.5, 'each month counts at least the 2.5 kW minimum');
+    const warning = (await c.waitForDebug('warning')).value as { alarm: string; active: boolean; reason: string; projectedKw: number; thresholdKw: number; secondsLeft: number };
+    assert.equal(warning.alarm, 'capacity');
+    assert.equal(warning.active, true);
+    assert.equal(warning.reason, 'limit');
+    assert.ok(warning.projectedKw > warning.thresholdKw && warning.thresholdKw === 0.001, JSON.stringify(warning));
+    assert.ok(warning.secondsLeft > 0 && warning.secondsLeft <= 900);
+    await c.waitForDebug('capacity', (m) => c.from('capacity').indexOf(m) >= 2);
+    // Alarm messages come when the alarm turns on and off (solar may bring the projection down), not on every telegram.
+    c.from('warning').forEach((m, i) => assert.equal((m.value as { active: boolean }).active, i % 2 === 0, `warning ${i}`));
+    assert.ok(c.from('warning').length < c.from('capacity').length);
   });
 
   it('07 telegrams from MQTT (Tasmota fragments) through p1-parse (HTTP stand-in for the broker)', async () => {
@@ -284,6 +286,42 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     assert.equal(telegram.energyDeliveredTariff2, registerValue(text, '1-0:1.8.2'));
     assert.equal((telegram.crc as { valid: boolean }).valid, true);
     assert.equal(c.from('telegram').length, 1, 'one telegram from three fragments');
+  });
+
+  describe('09 energy costs with dynamic prices', () => {
+    let prices: http.Server | undefined;
+    afterEach(async () => { await new Promise<void>((done) => (prices ? prices.close(() => done()) : done())); prices = undefined; });
+
+    it('fetches a day of hourly prices, hands them to p1-energy as msg.price, and prices the meter at the price of the hour (local server instead of the API)', async () => {
+      // An EnergyZero-shaped answer: 48 hourly prices from the start of the current UTC day, each hour its own price.
+      const dayStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+      const priceOfHour = (h: number) => Math.round((0.113 + 0.01 * h) * 1000) / 1000; // never the dialog's 0.25
+      const requests: string[] = [];
+      prices = http.createServer((req, res) => {
+        requests.push(req.url ?? '');
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ Prices: Array.from({ length: 48 }, (_v, h) => ({ price: priceOfHour(h), readingDate: new Date(dayStart + h * 3_600_000).toISOString() })) }));
+      });
+      await new Promise<void>((done) => prices!.listen(0, '127.0.0.1', done));
+      const port = (prices.address() as { port: number }).port;
+      const c = await deploy(testableFlow(loadExample('09 Energy costs with dynamic prices.json'), (node) => {
+        if (node.type === 'p1-connection') return simulator('nl-dsmr5')(node);
+        if (node.id === 'ex9.url') return { ...node, rules: [{ t: 'set', p: 'url', pt: 'msg', to: `http://127.0.0.1:${port}/v1/energyprices`, tot: 'str' }] };
+        if (node.type === 'p1-energy') return { ...node, interval: 0 };
+        return node;
+      }));
+      type Costs = { priceDelivered: number; costToday: number; costElectricityToday: number; costGasToday?: number; costFixedToday: number; time: string };
+      // The simulated meter's clock is the real clock: the price in force is the one of the current hour.
+      const costs = (await c.waitForDebug('costs', (m) => {
+        const v = m.value as Costs;
+        return typeof v.priceDelivered === 'number' && v.priceDelivered !== 0.25;
+      })).value as Costs;
+      const hour = Math.floor((Date.parse(costs.time) - dayStart) / 3_600_000);
+      assert.equal(costs.priceDelivered, priceOfHour(hour), `price at ${costs.time}`);
+      assert.equal(costs.costFixedToday, 0.85);
+      assert.ok(Math.abs(costs.costToday - (costs.costElectricityToday + (costs.costGasToday ?? 0) + costs.costFixedToday)) < 0.0002, JSON.stringify(costs));
+      assert.equal(requests.length >= 1, true);
+    });
   });
 
   describe('08 encrypted Luxembourg meter', () => {

@@ -131,6 +131,23 @@ describe('transport/simulated-meter', () => {
     const history = text(afterStart, '0-0:98.1.0');
     assert.match(history, /^\(13\)\(1-0:1\.6\.0\)\(1-0:1\.6\.0\)(\(\d{12}[SW]\)\(\d{12}[SW]\)\(\d\d\.\d{3}\*kW\)){13}$/);
   });
+
+  it('telegramsBetween travels through a DST change at any pace; gas every hour like a DSMR 4 meter when asked', () => {
+    const start = fromCentralEuropeanTime(2026, 10, 25, 0);
+    const hourly = new SimulatedMeter('nl-dsmr5', 4, { gasReadingMinutes: 60 });
+    const stamps = new Set<string>();
+    let count = 0;
+    for (const { at, telegram } of hourly.telegramsBetween(start, start + 6 * 60 * MINUTE, 10_000)) {
+      assert.equal(checkTelegramCrc(telegram).valid, true);
+      assert.ok(text(telegram, '0-0:1.0.0').includes(formatDsmrTimestamp(at)));
+      stamps.add(text(telegram, '0-1:24.2.1').slice(1, 14));
+      count++;
+    }
+    assert.equal(count, 6 * 360);
+    // Six real hours from 00:00 summer time, with 02:00 twice: every capture on a full hour.
+    assert.deepEqual([...stamps].map((s) => s.slice(6, 10)), ['0000', '0100', '0200', '0200', '0300', '0400']);
+    assert.deepEqual([...stamps].map((s) => s[12]), ['S', 'S', 'S', 'W', 'W', 'W']);
+  });
 });
 
 describe('transport/simulator', function () {
