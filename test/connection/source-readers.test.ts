@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { LruMap } from '../../src/connection/lru-map';
 import { ParseCounters, seriousProblems } from '../../src/nodes/p1-parse/parse-counters';
 import { MAX_SOURCES, SourceReaders } from '../../src/connection/source-readers';
-import { numberedTelegram } from './connection-harness';
+import { numberedTelegram } from '../nodes/connection-harness';
 
 describe('SourceReaders (p1-parse reassembly)', function () {
   it('keeps at most MAX_SOURCES sources however many topics arrive', function () {
