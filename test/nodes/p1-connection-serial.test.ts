@@ -67,6 +67,18 @@ describe('p1-connection on a serial port (socat pty pair)', function () {
     assert.ok(statusesOf('in').some((s) => /38400 8O2/.test(s.text ?? '')));
   });
 
+  it('a port that is not there: status and health show ever longer retry delays', async () => {
+    const missing = path.join(dir, 'missing');
+    await helper.load(NODES, [{ id: 'port', type: 'p1-connection', source: 'serial', serialPort: missing, serialFraming: 'dsmr45' }, ...p1InWithOutputs('in', 'port')]);
+    const health = recorder('in-health');
+    const reason = `cannot open ${missing}: No such file or directory`;
+    const retry = (seconds: number) => `retry in ${seconds} s: ${reason}`;
+    await waitForStatusSequence('in', [1, 2, 4].map((seconds) => new RegExp(`^${retry(seconds).replace(/[.?()]/g, '\\$&')}$`)), 15_000);
+    const retries = () => health.filter((m) => m.payload.state === 'reconnecting').map((m) => m.payload.detail);
+    await waitFor(() => retries().length >= 3, 'three health messages "reconnecting"');
+    assert.deepEqual(retries().slice(0, 3), [retry(1), retry(2), retry(4)]);
+  });
+
   it('reconnects when the cable is unplugged and plugged in again', async () => {
     await helper.load(NODES, [serial('dsmr45'), ...p1InWithOutputs('in', 'port')]);
     const received = recorder('in-out');

@@ -149,6 +149,38 @@ describe('transport/serial (real pty pairs from socat)', function () {
     assert.deepEqual(await recorder.waitForBytes(DSMR5.length), DSMR5);
   });
 
+  /** The next `count` retry delays from `from` on, and their reasons. */
+  async function retries(recorder: TransportRecorder, count: number, from = 0): Promise<Array<[number, string]>> {
+    const seen: Array<[number, string]> = [];
+    while (seen.length < count) {
+      const { state, index } = await recorder.waitForState((s) => s.state === 'reconnecting', 10_000, from);
+      if (state.state === 'reconnecting') seen.push([state.inMs, state.reason]);
+      from = index + 1;
+    }
+    return seen;
+  }
+
+  it('a port that stays missing: the retry delay doubles (1 s, 2 s, 4 s)', async () => {
+    const missing = path.join(dir, 'a');
+    const { transport, recorder } = track(createTransport({ kind: 'serial', path: missing, framing: 'dsmr45' }));
+    transport.open();
+    const reason = `cannot open ${missing}: No such file or directory`;
+    assert.deepEqual(await retries(recorder, 3), [[1000, reason], [2000, reason], [4000, reason]]);
+  });
+
+  it('a cable unplugged for good: the retry delay doubles after the first attempt fails', async () => {
+    const p = await pair();
+    const { transport, recorder } = track(createTransport({ kind: 'serial', path: p.a, framing: 'dsmr45' }));
+    transport.open();
+    await recorder.waitForState((s) => s.state === 'connected');
+    await p.stop();
+    assert.deepEqual(await retries(recorder, 3), [
+      [1000, `${p.a} disconnected (unplugged?)`],
+      [2000, `cannot open ${p.a}: No such file or directory`],
+      [4000, `cannot open ${p.a}: No such file or directory`],
+    ]);
+  });
+
   it('a port held by someone else → reconnecting "in use by another program"', async () => {
     const p = await pair();
     const first = track(createTransport({ kind: 'serial', path: p.a, framing: 'dsmr45' }));
