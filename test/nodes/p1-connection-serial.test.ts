@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
+import { settle } from '../support/settle';
 import { fixture, helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, waitFor, waitForStatusSequence, type FlowNode } from './connection-harness';
 
 const DSMR22 = 'ndokter__dsmr_parser/v2_2_iskra_mt382.txt';
@@ -142,7 +144,8 @@ describe('p1-connection: 100 redeploys of a serial source', function () {
     const trouble = statusesOf('in').filter((s) => /retry|busy|lock|fail/i.test(s.text ?? ''));
     assert.deepEqual(trouble, [], 'no status ever reported a busy port or a retry');
 
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let closed handles finish their callbacks
+    // Closed handles finish their callbacks a little later: wait until the counts are back, then compare exactly.
+    await settle(() => isDeepStrictEqual(resourceSnapshot(), before), 15_000);
     const after = resourceSnapshot();
     assert.equal(after.fds, before.fds, `open file descriptors: before ${before.fds}, after ${after.fds}`);
     assert.deepEqual(after.resources, before.resources, 'active handles and requests by kind');

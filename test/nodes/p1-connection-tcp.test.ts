@@ -136,12 +136,26 @@ describe('p1-connection as TCP server for bridges that connect to Node-RED', fun
     await helper.unload();
   });
 
+  /**
+   * Loads a TCP server connection on a port that was free a moment ago. Another process may take
+   * it before the node binds it: then the node says "already in use" and this takes another port.
+   */
+  async function loadListeningServer(): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const port = await unusedTcpPort();
+      await helper.load(NODES, [
+        { id: 'server', type: 'p1-connection', source: 'tcp-server', bindAddress: '127.0.0.1', listenPort: port },
+        ...p1InWithOutputs('in', 'server'),
+      ]);
+      await waitFor(() => statusesOf('in').some((s) => /^waiting for data|^retry in/.test(s.text ?? '')), 'the server to listen or fail');
+      if (!statusesOf('in').some((s) => /already in use/.test(s.text ?? ''))) return port;
+      assert.ok(attempt < 5, 'no free port after 5 attempts');
+      await helper.unload();
+    }
+  }
+
   it('frames two clients sending at the same time separately', async () => {
-    const port = await unusedTcpPort();
-    await helper.load(NODES, [
-      { id: 'server', type: 'p1-connection', source: 'tcp-server', bindAddress: '127.0.0.1', listenPort: port },
-      ...p1InWithOutputs('in', 'server'),
-    ]);
+    const port = await loadListeningServer();
     const received = recorder('in-out');
     const [first, second] = await Promise.all([connectWhenListening(port), connectWhenListening(port)]);
     try {

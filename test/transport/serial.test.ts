@@ -7,6 +7,7 @@ import { openFailureReason, SerialTransport } from '../../src/transport/serial';
 import type { Transport } from '../../src/transport/transport';
 import { FIXTURES } from '../support/paths';
 import { startPtyPair, waitFor, type PtyPair } from '../support/pty-pair';
+import { settle } from '../support/settle';
 import { connectedWith, TransportRecorder } from '../support/transport-recorder';
 import { FRAMING_8N1, receiveAs } from '../support/uart-line';
 
@@ -227,6 +228,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
     await cycle(); // warm-up: the first open loads the native binding and starts libuv's threads
     const before = openFds();
     for (let i = 0; i < 20; i++) await cycle();
+    await settle(() => openFds() === before); // libuv may close the last descriptor a tick after close() resolved
     assert.equal(openFds(), before);
   });
 
@@ -256,7 +258,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
       transport.open();
       await transport.close();
     }
-    await waitFor(() => openFds() === before, 2000, () => `fd count back to ${before}, is ${openFds()}`);
+    await waitFor(() => openFds() === before, 10_000, () => `fd count back to ${before}, is ${openFds()}`);
   });
 });
 
