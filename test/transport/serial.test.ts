@@ -21,7 +21,7 @@ const INVERTED_GARBAGE = receiveAs(DSMR5, FRAMING_8N1, 115200, FRAMING_8N1, 1152
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 
 describe('transport/serial (real pty pairs from socat)', function () {
-  this.timeout(20_000);
+  this.timeout(40_000);
   let dir: string;
   let pairs: PtyPair[];
   let transports: Transport[];
@@ -102,7 +102,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
 
   it('auto-detect: gives up on a framing that only yields garbage and finds the next one', async () => {
     const p = await pair();
-    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 800 }));
+    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 1500 }));
     transport.open();
     const garbage = keepWriting(p, INVERTED_GARBAGE.subarray(0, 200), 50);
     await recorder.waitForState((s) => s.state === 'connecting' && s.detail === `${p.a} auto: trying 9600 7E1`);
@@ -113,10 +113,11 @@ describe('transport/serial (real pty pairs from socat)', function () {
 
   it('auto-detect: when every framing gives garbage, says the signal looks inverted', async () => {
     const p = await pair();
-    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 300 }));
+    // Probe windows of 1 s, written into every 30 ms: each framing surely sees garbage, even on a slow machine.
+    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 1000 }));
     transport.open();
     keepWriting(p, INVERTED_GARBAGE.subarray(0, 120), 30);
-    const { state } = await recorder.waitForState((s) => s.state === 'connected', 10_000);
+    const { state } = await recorder.waitForState((s) => s.state === 'connected', 20_000);
     assert.deepEqual(state, {
       state: 'connected',
       detail: `${p.a} auto: no telegram at any speed — receiving garbage: signal looks inverted: the P1 data line needs an inverter`,
@@ -126,7 +127,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
 
   it('a fixed framing reports garbage, and clears the report once telegrams arrive', async () => {
     const p = await pair();
-    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'dsmr45', probeMs: 400 }));
+    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'dsmr45', probeMs: 1000 }));
     transport.open();
     await recorder.waitForState(connectedWith(`${p.a} 115200 8N1`));
     const garbage = keepWriting(p, INVERTED_GARBAGE.subarray(0, 200), 50);
