@@ -90,6 +90,13 @@ describe('CRC edges', () => {
     assert.equal(checkTelegramCrc(body + '@\r\n').stated, null);
   });
 
+  it('bytes before the "/" are not part of the telegram', () => {
+    const stated = formatCrc(crc16String(body));
+    assert.equal(checkTelegramCrc('\r\nxx' + body + stated + '\r\n').valid, true);
+    const lfOnly = body.replace(/\r\n/g, '\n');
+    assert.deepEqual(checkTelegramCrc('\nxx' + lfOnly + stated + '\n'), { present: true, stated, computed: stated, valid: true, restoredCrLf: true });
+  });
+
   it('LF-only text whose CRC was made over CR LF: valid, marked as restored; its own line end may be CR LF', () => {
     const crlf = '/TST5\\CRC\r\n\r\n1-0:1.7.0(00.100*kW)\r\n!';
     const lfOnly = crlf.replace(/\r\n/g, '\n');
@@ -175,6 +182,18 @@ describe('UTC offsets of other zones (through the parser)', () => {
     const body = `/TST5\\ZONE\r\n\r\n0-0:1.0.0(${stamp})\r\n!`;
     return parseTelegram(body + formatCrc(crc16String(body)) + '\r\n', { timezone }).timestamp;
   };
+
+  it('a placeholder time is reported as "no value", an impossible one as invalid', () => {
+    const warningsOf = (stamp: string) => {
+      const body = `/TST5\\ZONE\r\n\r\n0-0:1.0.0(${stamp})\r\n!`;
+      return parseTelegram(body + formatCrc(crc16String(body)) + '\r\n').warnings.join('\n');
+    };
+    for (const stamp of ['632525252525W', '000101000001W', '700101010000W']) assert.match(warningsOf(stamp), new RegExp(`placeholder time ${stamp} \\(no value\\)`), stamp);
+    for (const stamp of ['250000000000W', '250301240000S', '991301000000W']) {
+      assert.match(warningsOf(stamp), new RegExp(`invalid time ${stamp}`), stamp);
+      assert.doesNotMatch(warningsOf(stamp), /placeholder/, stamp);
+    }
+  });
 
   it('negative and half-hour offsets are written in full', () => {
     assert.equal(timeOf('260115120000W', 'America/New_York'), '2026-01-15T12:00:00-05:00');
