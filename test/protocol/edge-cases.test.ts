@@ -125,6 +125,7 @@ describe('decryptFrame: broken frames get their exact reason', () => {
   it('keys: 32 hex digits exactly, with separators allowed; the message names which key', () => {
     assert.equal(readKey('00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f').toString('hex'), '000102030405060708090a0b0c0d0e0f');
     for (const bad of [KEY + '0', 'x' + KEY, KEY.slice(1)]) assert.throws(() => readKey(bad), DecryptError, bad);
+    assert.throws(() => readKey('zz'), /^DecryptError: key must be 32 hexadecimal digits \(16 bytes\), got 2 characters$/);
     assert.match(failure(frame(0x05, 0x30, 0, 0, 0, 1), { key: 'zz' }), /^bad-key: decryption key must be/);
     assert.match(failure(frame(0x11, 0x30, ...new Array(16).fill(0)), { key: KEY, authenticationKey: 'zz' }), /^bad-key: authentication key must be/);
   });
@@ -149,6 +150,7 @@ describe('decryptFrame: broken frames get their exact reason', () => {
     assert.equal(failure(frame(0x10, 0x30, 0, 0, 0, 1, ...new Array(11).fill(0))), 'truncated: encrypted frame too short for its authentication tag');
     assert.match(failure(frame(0x11, 0x30, 0, 0, 0, 1, ...new Array(12).fill(0))), /^auth-failed: /);
     assert.equal(failure(frame(0x05, 0x10, 0, 0, 0, 1)), 'unsupported: security control byte 0x10 is not supported (expected 0x30 or 0x20)');
+    assert.equal(failure(frame(0x05, 0x05, 0, 0, 0, 1)), 'unsupported: security control byte 0x05 is not supported (expected 0x30 or 0x20)');
   });
 });
 
