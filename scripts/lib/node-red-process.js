@@ -6,7 +6,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
-const net = require('node:net');
 const { spawn } = require('node:child_process');
 
 /** red.js of the Node-RED to run: $NODE_RED_PATH (a node-red package folder) or the project's dev dependency. */
@@ -50,18 +49,6 @@ function prepareUserDir(userDir, options) {
   }
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** GET url → { status, body } (no redirects followed). */
 function httpGet(url, headers = {}) {
   return new Promise((resolve, reject) => {
@@ -78,7 +65,9 @@ function httpGet(url, headers = {}) {
 
 /**
  * Starts Node-RED on 127.0.0.1:port with userDir (prepared by prepareUserDir) and resolves once
- * its admin API answers. Rejects if Node-RED exits first or is not up within timeoutMs.
+ * its admin API answers. Port 0: the system picks a free port, read from Node-RED's
+ * "Server now running at …" line (needs the default stdio 'pipe'); nothing can take it in between.
+ * Rejects if Node-RED exits first or is not up within timeoutMs.
  * @param {{ userDir: string, port: number, nodeBinary?: string, stdio?: 'inherit' | 'pipe', timeoutMs?: number }} options
  * @returns {Promise<{ url: string, child: import('node:child_process').ChildProcess, output: () => string, stop: () => Promise<void> }>}
  */
@@ -90,7 +79,13 @@ function startNodeRed(options) {
   let output = '';
   for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => { output += chunk; });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = `http://127.0.0.1:${options.port}/`;
+  let url = `http://127.0.0.1:${options.port}/`;
+  /** The URL to poll: known at once for a fixed port, from Node-RED's log for port 0. */
+  const listeningUrl = () => {
+    if (options.port !== 0) return url;
+    const match = /now running at (http:\/\/127\.0\.0\.1:[1-9]\d*\/)/.exec(output);
+    return match ? (url = match[1]) : undefined;
+  };
 
   async function stop() {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -109,7 +104,8 @@ function startNodeRed(options) {
     const poll = async () => {
       if (done) return;
       try {
-        const { status } = await httpGet(`${url}settings`, { Accept: 'application/json' });
+        const ready = listeningUrl();
+        const { status } = ready ? await httpGet(`${ready}settings`, { Accept: 'application/json' }) : { status: 0 };
         if (status === 200) { done = true; resolve({ url, child, output: () => output, stop }); return; }
       } catch { /* not listening yet */ }
       if (Date.now() > deadline) { done = true; await stop(); reject(new Error(`Node-RED did not answer on ${url} in time:\n${output}`)); return; }
@@ -119,4 +115,4 @@ function startNodeRed(options) {
   });
 }
 
-module.exports = { nodeRedHome, prepareUserDir, freePort, httpGet, startNodeRed };
+module.exports = { nodeRedHome, prepareUserDir, httpGet, startNodeRed };

@@ -3,7 +3,7 @@
 /**
  * The editor and the demo dashboard in a real browser: Debian's Chromium driven by
  * playwright-core, against a real Node-RED with the packed package and the demo flow
- * (scripts/demo-flow.json). Also refreshes the README screenshots in docs/images/.
+ * (scripts/demo-flow.json). With UPDATE_SCREENSHOTS=1 it also refreshes the README screenshots in docs/images/.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -15,8 +15,14 @@ import { NODE_RED_VERSION } from '../support/node-red';
 import { startPackedNodeRed, type PackedNodeRed } from '../support/packed-package';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** README screenshots come from the default Node-RED; runs against another one (NODE_RED_PATH) keep theirs in a temp folder. */
-const SCREENSHOTS = process.env.NODE_RED_PATH ? path.join(os.tmpdir(), 'dsmr-p1-screenshots') : path.join(REPO_ROOT, 'docs', 'images');
+/**
+ * The README screenshots in docs/images/ are tracked files: they are rewritten only when asked
+ * (UPDATE_SCREENSHOTS=1 npm test, on the default Node-RED), so that a change to them is a
+ * deliberate, reviewed commit. Every other run writes its screenshots to a temporary folder.
+ */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' && !process.env.NODE_RED_PATH
+  ? path.join(REPO_ROOT, 'docs', 'images')
+  : path.join(os.tmpdir(), 'dsmr-p1-screenshots');
 const DEMO_FLOW = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'demo-flow.json'), 'utf8')) as Array<{ id: string; type: string }>;
 
 /** The first sentence of a node's English help, read from the file the editor shows. */

@@ -153,7 +153,14 @@ export function telegramNumber(msg: Msg): number {
   return Math.round(Number(msg.payload.obis['1-0:1.8.1'].value) * 1000);
 }
 
-/** A port on 127.0.0.1 that nothing listens on (just released by the OS). */
+/**
+ * A port on 127.0.0.1 where a connection is refused. Port 1 (tcpmux) lies below the range the
+ * system hands out for port 0, so no test (nor anything a test starts) can be listening there,
+ * unlike a port that was free a moment ago.
+ */
+export const REFUSED_TCP_PORT = 1;
+
+/** A port on 127.0.0.1 that nothing listens on (just released by the OS): for a server under test that must bind a given port. */
 export function unusedTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();

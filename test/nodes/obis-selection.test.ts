@@ -99,10 +99,13 @@ describe('obis selection (p1-filter-obis logic)', function () {
   describe('scaling to W', function () {
     it('turns kW, kWh, kvar, kvarh (any spelling) into W, Wh, var, varh without float noise', function () {
       const base = { name: 'x', code: null, label: 'x', timestamp: null };
-      assert.deepEqual(scaleToBaseUnit({ ...base, value: 0.333, unit: 'kW' }), { ...base, value: 333, unit: 'W' });
-      assert.deepEqual(scaleToBaseUnit({ ...base, value: 4.426, unit: 'kWh' }), { ...base, value: 4426, unit: 'Wh' });
-      assert.deepEqual(scaleToBaseUnit({ ...base, value: 1.5, unit: 'kVAr' }), { ...base, value: 1500, unit: 'var' });
-      assert.deepEqual(scaleToBaseUnit({ ...base, value: 2, unit: 'kvarh' }), { ...base, value: 2000, unit: 'varh' });
+      // Inputs whose plain product has binary noise: 1.005 * 1000 = 1004.9999999999999, 4.012 * 1000 = 4011.9999999999995.
+      for (const value of [1.005, 1.013, 4.012, 2.01]) assert.notEqual(value * 1000, Math.round(value * 1000), `${value} makes noise`);
+      assert.deepEqual(scaleToBaseUnit({ ...base, value: 1.005, unit: 'kW' }), { ...base, value: 1005, unit: 'W' });
+      assert.deepEqual(scaleToBaseUnit({ ...base, value: 1.013, unit: 'kWh' }), { ...base, value: 1013, unit: 'Wh' });
+      assert.deepEqual(scaleToBaseUnit({ ...base, value: 4.012, unit: 'kVAr' }), { ...base, value: 4012, unit: 'var' });
+      assert.deepEqual(scaleToBaseUnit({ ...base, value: 2.01, unit: 'kvarh' }), { ...base, value: 2010, unit: 'varh' });
+      assert.deepEqual(scaleToBaseUnit({ ...base, value: 123456.789, unit: 'kWh' }), { ...base, value: 123456789, unit: 'Wh' });
       assert.deepEqual(scaleToBaseUnit({ ...base, value: 230, unit: 'V' }), { ...base, value: 230, unit: 'V' });
       assert.deepEqual(scaleToBaseUnit({ ...base, value: 0.107, unit: 'm3' }), { ...base, value: 0.107, unit: 'm3' });
     });

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
+import { settle } from '../support/settle';
 import { fixture, helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, waitFor, waitForStatusSequence, type FlowNode } from './connection-harness';
 
 const DSMR22 = 'ndokter__dsmr_parser/v2_2_iskra_mt382.txt';
@@ -65,6 +67,18 @@ describe('p1-connection on a serial port (socat pty pair)', function () {
     const received = recorder('in-out');
     await feedUntil(pty, () => numberedTelegram(5), () => received.length >= 1, 'a telegram');
     assert.ok(statusesOf('in').some((s) => /38400 8O2/.test(s.text ?? '')));
+  });
+
+  it('a port that is not there: status and health show ever longer retry delays', async () => {
+    const missing = path.join(dir, 'missing');
+    await helper.load(NODES, [{ id: 'port', type: 'p1-connection', source: 'serial', serialPort: missing, serialFraming: 'dsmr45' }, ...p1InWithOutputs('in', 'port')]);
+    const health = recorder('in-health');
+    const reason = `cannot open ${missing}: No such file or directory`;
+    const retry = (seconds: number) => `retry in ${seconds} s: ${reason}`;
+    await waitForStatusSequence('in', [1, 2, 4].map((seconds) => new RegExp(`^${retry(seconds).replace(/[.?()]/g, '\\$&')}$`)), 15_000);
+    const retries = () => health.filter((m) => m.payload.state === 'reconnecting').map((m) => m.payload.detail);
+    await waitFor(() => retries().length >= 3, 'three health messages "reconnecting"');
+    assert.deepEqual(retries().slice(0, 3), [retry(1), retry(2), retry(4)]);
   });
 
   it('reconnects when the cable is unplugged and plugged in again', async () => {
@@ -130,7 +144,8 @@ describe('p1-connection: 100 redeploys of a serial source', function () {
     const trouble = statusesOf('in').filter((s) => /retry|busy|lock|fail/i.test(s.text ?? ''));
     assert.deepEqual(trouble, [], 'no status ever reported a busy port or a retry');
 
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let closed handles finish their callbacks
+    // Closed handles finish their callbacks a little later: wait until the counts are back, then compare exactly.
+    await settle(() => isDeepStrictEqual(resourceSnapshot(), before), 15_000);
     const after = resourceSnapshot();
     assert.equal(after.fds, before.fds, `open file descriptors: before ${before.fds}, after ${after.fds}`);
     assert.deepEqual(after.resources, before.resources, 'active handles and requests by kind');

@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import { startUnansweringPeer } from '../support/unanswering-peer';
 import { FakeBridge } from './fake-bridge';
-import { helper, NODES, numberedTelegram, p1InWithOutputs, recorder, telegramNumber, unusedTcpPort, waitFor, waitForStatusSequence, type Msg } from './connection-harness';
+import { helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor, waitForStatusSequence, type Msg } from './connection-harness';
 
 function tcpClient(id: string, port: number, extra: Record<string, unknown> = {}) {
   return { id, type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port, connectTimeout: 2, idleTimeout: 30, maxBackoff: 1, ...extra };
@@ -38,7 +39,7 @@ describe('p1-connection as TCP client of a P1 bridge', function () {
   const disruptions: Array<[string, Record<string, unknown>, (b: FakeBridge) => Promise<void> | void]> = [
     ['closes the connection (FIN)', {}, (b) => b.endClients()],
     ['resets the connection (RST)', {}, (b) => b.resetClients()],
-    ['goes silent without closing', { idleTimeout: 0.3 }, () => undefined],
+    ['goes silent without closing', { idleTimeout: 1.5 }, () => undefined],
     ['restarts on the same port', {}, async (b) => {
       await b.stop();
       await b.listen(b.port);
@@ -83,6 +84,39 @@ describe('p1-connection as TCP client of a P1 bridge', function () {
     assert.equal(bridge.accepted, 1, 'a stall alone does not reconnect');
   });
 
+  it('a bridge that never accepts: the connect timeout fires, status and health show ever longer retry delays', async () => {
+    const peer = await startUnansweringPeer();
+    try {
+      await helper.load(NODES, [tcpClient('link', peer.port, { connectTimeout: 0.5, maxBackoff: 60 }), ...p1InWithOutputs('in', 'link')]);
+      const health = recorder('in-health');
+      const reason = `no answer from 127.0.0.1:${peer.port} within 0.5 s`;
+      const retry = (seconds: number) => new RegExp(`^retry in ${seconds} s: ${reason.replace(/\./g, '\\.')}$`);
+      await waitForStatusSequence('in', [/^connecting/, retry(1), /^connecting/, retry(2), /^connecting/, retry(4)], 15_000);
+      const retries = () => health.filter((m) => m.payload.state === 'reconnecting').map((m) => m.payload.detail);
+      await waitFor(() => retries().length >= 3, 'three health messages "reconnecting"');
+      assert.deepEqual(retries().slice(0, 3), [`retry in 1 s: ${reason}`, `retry in 2 s: ${reason}`, `retry in 4 s: ${reason}`]);
+      assert.ok(!health.some((m) => m.payload.state === 'waiting'), 'never connected');
+    } finally {
+      await helper.unload();
+      await peer.stop();
+    }
+  });
+
+  it('"Silent after" 0 never drops a quiet connection: stalled, still the same connection, then telegrams again', async () => {
+    await helper.load(NODES, [tcpClient('link', bridge.port, { idleTimeout: 0 }), ...p1InWithOutputs('in', 'link')]);
+    const received = recorder('in-out');
+    await waitFor(() => bridge.clients === 1, 'the node to connect');
+    await sendNumbered(bridge, 1, 2, received);
+    // The stall watchdog needs at least 2 s of silence; stay silent for twice that.
+    await waitForStatusSequence('in', [/kW ↓/, /^no telegram for \d+ s$/], 10_000);
+    const quietSince = Date.now();
+    await waitFor(() => Date.now() - quietSince > 2000, 'two more quiet seconds', 5000);
+    await sendNumbered(bridge, 3, 3, received);
+    assert.equal(bridge.accepted, 1, 'one connection all along');
+    assert.ok(!statusesOf('in').some((s) => /^retry in/.test(s.text ?? '')), 'no reconnect');
+    assertEachOnceInOrder(received, [1, 2, 3]);
+  });
+
   it('keeps a telegram split over many small chunks whole, and drops the half one cut by a reset', async () => {
     await helper.load(NODES, [tcpClient('link', bridge.port), ...p1InWithOutputs('in', 'link')]);
     const received = recorder('in-out');
@@ -105,12 +139,26 @@ describe('p1-connection as TCP server for bridges that connect to Node-RED', fun
     await helper.unload();
   });
 
+  /**
+   * Loads a TCP server connection on a port that was free a moment ago. Another process may take
+   * it before the node binds it: then the node says "already in use" and this takes another port.
+   */
+  async function loadListeningServer(): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const port = await unusedTcpPort();
+      await helper.load(NODES, [
+        { id: 'server', type: 'p1-connection', source: 'tcp-server', bindAddress: '127.0.0.1', listenPort: port },
+        ...p1InWithOutputs('in', 'server'),
+      ]);
+      await waitFor(() => statusesOf('in').some((s) => /^waiting for data|^retry in/.test(s.text ?? '')), 'the server to listen or fail');
+      if (!statusesOf('in').some((s) => /already in use/.test(s.text ?? ''))) return port;
+      assert.ok(attempt < 5, 'no free port after 5 attempts');
+      await helper.unload();
+    }
+  }
+
   it('frames two clients sending at the same time separately', async () => {
-    const port = await unusedTcpPort();
-    await helper.load(NODES, [
-      { id: 'server', type: 'p1-connection', source: 'tcp-server', bindAddress: '127.0.0.1', listenPort: port },
-      ...p1InWithOutputs('in', 'server'),
-    ]);
+    const port = await loadListeningServer();
     const received = recorder('in-out');
     const [first, second] = await Promise.all([connectWhenListening(port), connectWhenListening(port)]);
     try {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { FIXTURES } from '../support/paths';
 import { FakeBridge } from './fake-bridge';
-import { BASE_TELEGRAM, fixture, helper, logLines, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor, type FlowNode } from './connection-harness';
+import { BASE_TELEGRAM, fixture, helper, logLines, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, REFUSED_TCP_PORT, waitFor, type FlowNode } from './connection-harness';
 
 const SIMULATOR: FlowNode = { id: 'healthy', type: 'p1-connection', source: 'simulator', simulatorInterval: 0.05 };
 const ENCRYPTED = 'athombv__node-dsmr-parser/enc_dsmr_luxembourgh_spec_example_with_aad.bin';
@@ -62,8 +62,7 @@ describe('p1-connection with a bad configuration', function () {
   });
 
   it('an unreachable host shows the retry and the reason, and logs it once however often it retries', async () => {
-    const closedPort = await unusedTcpPort();
-    await helper.load(NODES, [{ id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: closedPort, maxBackoff: 1 }, ...p1InWithOutputs('in', 'link')]);
+    await helper.load(NODES, [{ id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: REFUSED_TCP_PORT, maxBackoff: 1 }, ...p1InWithOutputs('in', 'link')]);
     await waitFor(() => statusesOf('in').filter((s) => /^retry in/.test(s.text ?? '')).length >= 2, 'two failed attempts', 8000);
     const retry = statusesOf('in').find((s) => /^retry in/.test(s.text ?? ''))!;
     assert.equal(retry.fill, 'yellow');

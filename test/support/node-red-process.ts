@@ -19,6 +19,7 @@ export interface NodeRedProcess {
 }
 
 export interface UserDirOptions {
+  /** 0: any free port (startNodeRed learns which). */
   port: number;
   credentialSecret: string;
   flows?: unknown[];
@@ -30,13 +31,12 @@ export interface UserDirOptions {
 interface Launcher {
   nodeRedHome(): string;
   prepareUserDir(userDir: string, options: UserDirOptions): void;
-  freePort(): Promise<number>;
   startNodeRed(options: { userDir: string; port: number; timeoutMs?: number }): Promise<NodeRedProcess>;
 }
 
 const launcher = require(path.join(REPO_ROOT, 'scripts', 'lib', 'node-red-process.js')) as Launcher;
 
-export const { prepareUserDir, freePort, startNodeRed } = launcher;
+export const { prepareUserDir, startNodeRed } = launcher;
 
 /** One admin API request with a JSON body and a JSON (or empty) answer; rejects on a non-2xx status. */
 export function adminRequest<T = unknown>(baseUrl: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {

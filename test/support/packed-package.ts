@@ -10,41 +10,51 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { REPO_ROOT } from './paths';
 import { NODE_RED_PATH } from './node-red';
-import { freePort, prepareUserDir, startNodeRed, type NodeRedProcess } from './node-red-process';
+import { prepareUserDir, startNodeRed, type NodeRedProcess } from './node-red-process';
 
 export const PACKAGE_NAME = 'node-red-contrib-dsmr-p1';
 
 export interface PackedNodeRed {
+  /** The running Node-RED (a new one after `restart()`). */
   nodeRed: NodeRedProcess;
+  /** Its user directory (flows.json, flows_cred.json, settings.js). */
+  userDir: string;
   /** Paths of the files in the tarball. */
   packedFiles: string[];
+  /** Stops Node-RED and starts it again on the same user directory (on a new free port). */
+  restart(): Promise<NodeRedProcess>;
   /** Stops Node-RED and removes its temporary folder. */
   dispose(): Promise<void>;
 }
 
 /**
- * A real Node-RED on a free port of 127.0.0.1 with the packed package installed in a temporary
- * user directory and `flows` deployed at start.
+ * A real Node-RED on a free port of 127.0.0.1 (port 0: the system picks it) with the packed
+ * package installed in a temporary user directory and `flows` deployed at start.
  */
 export async function startPackedNodeRed(flows: unknown[], settings: Record<string, unknown> = {}): Promise<PackedNodeRed> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsmr-p1-e2e-'));
   try {
     const userDir = path.join(workDir, 'user');
     const installed = installPackedPackage(workDir, userDir);
-    const port = await freePort();
     prepareUserDir(userDir, {
-      port, flows, settings, credentialSecret: 'e2e-test', links: installed.links,
+      port: 0, flows, settings, credentialSecret: 'e2e-test', links: installed.links,
       dependencies: { [PACKAGE_NAME]: '*' }, // listed as user-installed, like after npm install
     });
-    const nodeRed = await startNodeRed({ userDir, port });
-    return {
-      nodeRed,
+    const packed: PackedNodeRed = {
+      nodeRed: await startNodeRed({ userDir, port: 0 }),
+      userDir,
       packedFiles: installed.files,
+      async restart() {
+        await packed.nodeRed.stop();
+        packed.nodeRed = await startNodeRed({ userDir, port: 0 });
+        return packed.nodeRed;
+      },
       async dispose() {
-        await nodeRed.stop();
+        await packed.nodeRed.stop();
         fs.rmSync(workDir, { recursive: true, force: true });
       },
     };
+    return packed;
   } catch (error) {
     fs.rmSync(workDir, { recursive: true, force: true });
     throw error;

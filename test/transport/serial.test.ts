@@ -7,6 +7,7 @@ import { openFailureReason, SerialTransport } from '../../src/transport/serial';
 import type { Transport } from '../../src/transport/transport';
 import { FIXTURES } from '../support/paths';
 import { startPtyPair, waitFor, type PtyPair } from '../support/pty-pair';
+import { settle } from '../support/settle';
 import { connectedWith, TransportRecorder } from '../support/transport-recorder';
 import { FRAMING_8N1, receiveAs } from '../support/uart-line';
 
@@ -20,7 +21,7 @@ const INVERTED_GARBAGE = receiveAs(DSMR5, FRAMING_8N1, 115200, FRAMING_8N1, 1152
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 
 describe('transport/serial (real pty pairs from socat)', function () {
-  this.timeout(20_000);
+  this.timeout(40_000);
   let dir: string;
   let pairs: PtyPair[];
   let transports: Transport[];
@@ -101,7 +102,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
 
   it('auto-detect: gives up on a framing that only yields garbage and finds the next one', async () => {
     const p = await pair();
-    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 800 }));
+    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 1500 }));
     transport.open();
     const garbage = keepWriting(p, INVERTED_GARBAGE.subarray(0, 200), 50);
     await recorder.waitForState((s) => s.state === 'connecting' && s.detail === `${p.a} auto: trying 9600 7E1`);
@@ -112,10 +113,11 @@ describe('transport/serial (real pty pairs from socat)', function () {
 
   it('auto-detect: when every framing gives garbage, says the signal looks inverted', async () => {
     const p = await pair();
-    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 300 }));
+    // Probe windows of 1 s, written into every 30 ms: each framing surely sees garbage, even on a slow machine.
+    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'auto', probeMs: 1000 }));
     transport.open();
     keepWriting(p, INVERTED_GARBAGE.subarray(0, 120), 30);
-    const { state } = await recorder.waitForState((s) => s.state === 'connected', 10_000);
+    const { state } = await recorder.waitForState((s) => s.state === 'connected', 20_000);
     assert.deepEqual(state, {
       state: 'connected',
       detail: `${p.a} auto: no telegram at any speed — receiving garbage: signal looks inverted: the P1 data line needs an inverter`,
@@ -125,7 +127,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
 
   it('a fixed framing reports garbage, and clears the report once telegrams arrive', async () => {
     const p = await pair();
-    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'dsmr45', probeMs: 400 }));
+    const { transport, recorder } = track(new SerialTransport({ path: p.a, framing: 'dsmr45', probeMs: 1000 }));
     transport.open();
     await recorder.waitForState(connectedWith(`${p.a} 115200 8N1`));
     const garbage = keepWriting(p, INVERTED_GARBAGE.subarray(0, 200), 50);
@@ -147,6 +149,38 @@ describe('transport/serial (real pty pairs from socat)', function () {
     await recorder.waitForState(connectedWith(`${p.a} 115200 8N1`), 8000);
     p.write(DSMR5);
     assert.deepEqual(await recorder.waitForBytes(DSMR5.length), DSMR5);
+  });
+
+  /** The next `count` retry delays from `from` on, and their reasons. */
+  async function retries(recorder: TransportRecorder, count: number, from = 0): Promise<Array<[number, string]>> {
+    const seen: Array<[number, string]> = [];
+    while (seen.length < count) {
+      const { state, index } = await recorder.waitForState((s) => s.state === 'reconnecting', 10_000, from);
+      if (state.state === 'reconnecting') seen.push([state.inMs, state.reason]);
+      from = index + 1;
+    }
+    return seen;
+  }
+
+  it('a port that stays missing: the retry delay doubles (1 s, 2 s, 4 s)', async () => {
+    const missing = path.join(dir, 'a');
+    const { transport, recorder } = track(createTransport({ kind: 'serial', path: missing, framing: 'dsmr45' }));
+    transport.open();
+    const reason = `cannot open ${missing}: No such file or directory`;
+    assert.deepEqual(await retries(recorder, 3), [[1000, reason], [2000, reason], [4000, reason]]);
+  });
+
+  it('a cable unplugged for good: the retry delay doubles after the first attempt fails', async () => {
+    const p = await pair();
+    const { transport, recorder } = track(createTransport({ kind: 'serial', path: p.a, framing: 'dsmr45' }));
+    transport.open();
+    await recorder.waitForState((s) => s.state === 'connected');
+    await p.stop();
+    assert.deepEqual(await retries(recorder, 3), [
+      [1000, `${p.a} disconnected (unplugged?)`],
+      [2000, `cannot open ${p.a}: No such file or directory`],
+      [4000, `cannot open ${p.a}: No such file or directory`],
+    ]);
   });
 
   it('a port held by someone else → reconnecting "in use by another program"', async () => {
@@ -195,6 +229,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
     await cycle(); // warm-up: the first open loads the native binding and starts libuv's threads
     const before = openFds();
     for (let i = 0; i < 20; i++) await cycle();
+    await settle(() => openFds() === before); // libuv may close the last descriptor a tick after close() resolved
     assert.equal(openFds(), before);
   });
 
@@ -224,7 +259,7 @@ describe('transport/serial (real pty pairs from socat)', function () {
       transport.open();
       await transport.close();
     }
-    await waitFor(() => openFds() === before, 2000, () => `fd count back to ${before}, is ${openFds()}`);
+    await waitFor(() => openFds() === before, 10_000, () => `fd count back to ${before}, is ${openFds()}`);
   });
 });
 

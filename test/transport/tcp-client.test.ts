@@ -6,6 +6,7 @@ import { createTransport } from '../../src/transport';
 import type { Transport, TransportState } from '../../src/transport/transport';
 import { FIXTURES } from '../support/paths';
 import { connectedWith, TransportRecorder } from '../support/transport-recorder';
+import { startUnansweringPeer } from '../support/unanswering-peer';
 
 const TELEGRAM = fs.readFileSync(path.join(FIXTURES, 'ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt'));
 
@@ -117,12 +118,13 @@ describe('transport/tcp-client (real sockets on 127.0.0.1)', function () {
   });
 
   it('a bridge that goes silent without FIN → the idle watchdog reconnects', async () => {
-    const { recorder, address } = client({ idleTimeoutMs: 300 });
+    // 1.5 s: long enough that a slow machine gets the first telegram through before the watchdog fires.
+    const { recorder, address } = client({ idleTimeoutMs: 1500 });
     await recorder.waitForState(connectedWith(address));
     await expectDataFlows(recorder);
     const silent = bridge.client;
     const lost = await recorder.waitForState((s) => s.state === 'reconnecting');
-    assert.deepEqual(lost.state, { state: 'reconnecting', inMs: 1000, reason: 'no data for 0.3 s' });
+    assert.deepEqual(lost.state, { state: 'reconnecting', inMs: 1000, reason: 'no data for 1.5 s' });
     assert.deepEqual((await settled(recorder, lost.index + 1)).state, { state: 'connected', detail: address });
     assert.notEqual(bridge.client, silent, 'a new connection replaced the silent one');
     await expectDataFlows(recorder);
@@ -151,6 +153,28 @@ describe('transport/tcp-client (real sockets on 127.0.0.1)', function () {
     await bridge.start(port);
     assert.deepEqual((await settled(recorder, from, 8000)).state, { state: 'connected', detail: address });
     await expectDataFlows(recorder);
+  });
+
+  it('a bridge that never accepts the connection → the connect timeout gives up and retries, with growing delays', async () => {
+    const peer = await startUnansweringPeer();
+    try {
+      const transport = createTransport({ kind: 'tcp-client', host: '127.0.0.1', port: peer.port, connectTimeoutMs: 500 });
+      transports.push(transport);
+      const recorder = new TransportRecorder(transport);
+      transport.open();
+      const address = `127.0.0.1:${peer.port}`;
+      // Without the timeout the kernel keeps the connect pending for minutes: these would never come.
+      const first = await recorder.waitForState((s) => s.state === 'reconnecting', 10_000);
+      const second = await recorder.waitForState((s) => s.state === 'reconnecting', 10_000, first.index + 1);
+      const reason = `no answer from ${address} within 0.5 s`;
+      assert.deepEqual([first.state, second.state], [
+        { state: 'reconnecting', inMs: 1000, reason },
+        { state: 'reconnecting', inMs: 2000, reason },
+      ]);
+      assert.ok(recorder.states.every((s) => s.state !== 'connected'), 'never connected');
+    } finally {
+      await peer.stop();
+    }
   });
 
   it('close() resolves once the socket is closed', async () => {

@@ -12,7 +12,8 @@ const corpus = (file: string) => fs.readFileSync(path.join(FIXTURES, file));
 const DUTCH = corpus('ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt');
 const BELGIAN = corpus('ndokter__dsmr_parser/be_fluvius_v171.txt');
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago: the transport binds it itself, and it reports the configured port, not a port 0 answer. */
+async function recentlyFreePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
   const { port } = probe.address() as net.AddressInfo;
@@ -65,9 +66,24 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
     return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
+  /**
+   * A server transport listening on a free port. Another process may take the port between the
+   * probe and the bind; then the transport says "already in use" and the test takes another port
+   * instead of failing.
+   */
+  async function listeningServer() {
+    for (let attempt = 1; ; attempt++) {
+      const port = await recentlyFreePort();
+      const { transport, recorder } = server(port);
+      const { state } = await recorder.waitForState((s) => s.state !== 'connecting');
+      if (state.state === 'connected') return { transport, recorder, port };
+      if (attempt === 5) assert.fail(`no free port after 5 attempts: ${JSON.stringify(state)}`);
+      await transport.close();
+    }
+  }
+
   it('frames each client separately: interleaved halves from two clients reassemble per source', async () => {
-    const port = await freePort();
-    const { recorder } = server(port);
+    const { recorder, port } = await listeningServer();
     await recorder.waitForState(connectedWith(`listening on 127.0.0.1:${port}, 0 clients`));
     const one = await connectClient(port);
     const two = await connectClient(port);
@@ -111,9 +127,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('close() stops listening and disconnects every client', async () => {
-    const port = await freePort();
-    const { transport, recorder } = server(port);
-    await recorder.waitForState((s) => s.state === 'connected');
+    const { transport, recorder, port } = await listeningServer();
     const client = await connectClient(port);
     sockets.push(client);
     await recorder.waitForState(connectedWith(`listening on 127.0.0.1:${port}, 1 client`));
