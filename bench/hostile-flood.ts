@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, prepareUserDir, startNodeRed, type NodeRedProcess } from '../test/support/node-red-process';
+import { prepareUserDir, startNodeRed, type NodeRedProcess } from '../test/support/node-red-process';
 import { FIXTURES, REPO_ROOT } from '../test/support/paths';
 
 /** 17 bytes holding two problems of different kinds: a telegram with a wrong CRC, then junk. */
@@ -26,14 +26,13 @@ async function main(): Promise<void> {
   const megabytes = Number(process.argv[3] ?? 1);
   const bridge = await startBridge();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'p1-flood-'));
-  const port = await freePort();
   prepareUserDir(userDir, {
-    port,
+    port: 0,
     credentialSecret: 'bench',
     links: { 'node-red-contrib-dsmr-p1': packageDir },
     flows: flow(bridge.port),
   });
-  const nodeRed = await startNodeRed({ userDir, port });
+  const nodeRed = await startNodeRed({ userDir, port: 0 });
   try {
     await waitFor(() => bridge.socket !== null, 'p1-connection to connect', 20_000, nodeRed);
     const rssBefore = rssOf(nodeRed);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { checkTelegramCrc, crc16, crc16String, formatCrc } from '../../src/protocol/crc16';
 import { DecryptError, decryptFrame, readKey } from '../../src/protocol/decrypt';
 import { isAxdrLengthStart, readAxdrLength } from '../../src/protocol/dlms';
-import { hasProfileVariants, lookupObis } from '../../src/protocol/obis-registry';
+import { lookupObis, meaningsOf } from '../../src/protocol/obis-registry';
 import { parseTelegram } from '../../src/protocol/parser';
 import { canonicalUnit, decodeHexText, parseDecimal } from '../../src/protocol/values';
 
@@ -173,7 +173,8 @@ describe('OBIS registry: channels and profile variants', () => {
     }
   });
 
-  it('hasProfileVariants: by exact code, with or without *255; channel codes and unknown codes have none', () => {
+  it('meaningsOf: per-profile meanings by exact code, with or without *255; channel codes and unknown codes have none', () => {
+    const hasProfileVariants = (code: string) => meaningsOf(code)?.byProfile !== undefined;
     for (const code of ['0-0:98.1.0', '1-0:31.4.0', '0-0:98.1.0*255', '1-0:31.4.0*255']) assert.equal(hasProfileVariants(code), true, code);
     for (const code of ['0-1:24.2.1', '1-0:32.7.0', '9-9:9.9.9', '0-0:98.1.1*255']) assert.equal(hasProfileVariants(code), false, code);
   });

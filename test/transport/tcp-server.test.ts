@@ -147,7 +147,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('refuses a client beyond the limit, and reports it once; the clients inside keep sending', async () => {
-    const port = await freePort();
+    const port = await recentlyFreePort();
     const { recorder, rejections } = server(port, { maxClients: 2 });
     await recorder.waitForState(connectedWith(`listening on 127.0.0.1:${port}, 0 clients`));
     const inside = [await connectClient(port), await connectClient(port)];
@@ -164,7 +164,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('an allow list refuses other addresses; IPv4 entries also match IPv4-mapped IPv6 clients', async () => {
-    const port = await freePort();
+    const port = await recentlyFreePort();
     const { recorder, rejections } = server(port, { allowedClients: ['10.0.0.0/8'] });
     await recorder.waitForState((s) => s.state === 'connected');
     const stranger = await connectClient(port);
@@ -174,7 +174,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
     assert.deepEqual(rejections, [{ kind: 'refused', client: strangerId, reason: 'not in the allowed clients' }]);
 
     // Bound to "::", IPv4 clients arrive as ::ffff:127.0.0.1; the entry 127.0.0.1 must still match.
-    const dualPort = await freePort();
+    const dualPort = await recentlyFreePort();
     const dual = server(dualPort, { bindAddress: '::', allowedClients: ['127.0.0.1'] });
     await dual.recorder.waitForState((s) => s.state === 'connected');
     const friend = await connectClient(dualPort);
@@ -186,7 +186,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('drops a client that stays silent longer than the idle timeout, and ends its stream', async () => {
-    const port = await freePort();
+    const port = await recentlyFreePort();
     const { recorder, rejections, ended } = server(port, { clientIdleTimeoutMs: 200 });
     await recorder.waitForState((s) => s.state === 'connected');
     const quiet = await connectClient(port);
@@ -198,7 +198,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('dropStream() disconnects that client only, reported as dropped', async () => {
-    const port = await freePort();
+    const port = await recentlyFreePort();
     const { transport, recorder, rejections } = server(port);
     await recorder.waitForState((s) => s.state === 'connected');
     const [bad, good] = [await connectClient(port), await connectClient(port)];
