@@ -133,7 +133,9 @@ describe('decryptFrame: broken frames get their exact reason', () => {
   it('too short to be a frame, or cut inside the title or the length', () => {
     assert.match(failure(Uint8Array.of(0xdb)), /^not-a-frame: /);
     assert.match(failure(Uint8Array.of(0xdc, 0x00, 0x05)), /^not-a-frame: /);
-    assert.equal(failure(Uint8Array.of(0xdb, 0x00)), 'truncated: encrypted frame ends inside its system title');
+    // A title length other than 8 is no frame we can open, whatever follows (issue 10: never a TypeError).
+    assert.equal(failure(Uint8Array.of(0xdb, 0x00)), 'not-a-frame: system title length 0, expected 8');
+    assert.equal(failure(Uint8Array.of(0xdb, 0x08)), 'truncated: encrypted frame ends inside its system title');
     assert.equal(failure(frame()), 'truncated: encrypted frame ends inside its system title');
     assert.equal(failure(frame(0x82, 0x01)), 'truncated: encrypted frame ends inside its length field');
   });
