@@ -221,7 +221,7 @@ function groupsStart(text: string, idEnd: number): number {
   if (text.charCodeAt(i) === 42 /* * */) {
     i++;
     while (isDigit(text.charCodeAt(i))) i++;
-  } else if (text.startsWith('.255', i)) {
+  } else if (text.charCodeAt(i) === 46 /* . */ && text.startsWith('.255', i)) {
     i += 4;
   }
   return i;
