@@ -262,10 +262,10 @@ function isHourlyProfile(definition: ObisDefinition | undefined): boolean {
 function decodeLine(id: string, raws: string[], context: ParseContext): ScannedLine {
   const meanings = meaningsOfReduced(id);
   const definition = meanings?.fallback;
-  // The registry's copy of a known id is already interned: as the key in `obis` it saves a string-table lookup per access.
-  if (definition !== undefined && definition.code === id) id = definition.code;
   // Only `0-n:` patterns match ids of other channels than 0, and those have a one-digit channel.
   const channel = definition !== undefined && definition.code.charCodeAt(2) === 110 /* n */ ? id.charCodeAt(2) - 48 : 0;
+  // Any other known id is its registry code, whose copy is interned: as the key in `obis` it saves a string-table lookup per access.
+  if (definition !== undefined && channel === 0) id = definition.code;
   const decoding = definition ? definition.kind : 'unknown';
   const groups: ObisGroup[] = [];
   for (const raw of raws) groups.push(decodeGroup(raw, decoding, id, context));
