@@ -8,7 +8,7 @@ import { ZoneCalendar } from '../energy/calendar';
 import { emptyBook, restoreBook, takePrices, takeTelegram, type BookSettings, type EnergyBook, type TelegramOutcome } from '../energy/energy-book';
 import type { FixedPrices } from '../energy/prices';
 import type { P1Telegram } from '../protocol/types';
-import { describeStores, isPersistentStore, type ContextStorageSettings } from './shared/context-stores';
+import { describeStores, isPersistentStore, type ContextStorageSettings } from './p1-energy/context-stores';
 import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './shared/node-red';
 
 interface P1EnergyDef extends NodeDef {

@@ -3,9 +3,9 @@
  * Node-RED reads its `contextStorage` (aliases, the first store as default, the memory module).
  */
 import { strict as assert } from 'node:assert';
-import { describeStores, isPersistentStore } from '../../src/nodes/shared/context-stores';
+import { describeStores, isPersistentStore } from '../../src/nodes/p1-energy/context-stores';
 
-describe('nodes/shared/context-stores', () => {
+describe('nodes/p1-energy/context-stores', () => {
   it('has no persistent store without a contextStorage setting', () => {
     assert.equal(isPersistentStore(undefined, undefined), false);
     assert.deepEqual(describeStores(undefined), [{ name: '', persistent: false }]);
