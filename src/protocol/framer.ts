@@ -514,7 +514,10 @@ export class TelegramFramer {
    * or, when it started mid-line and never reached its end line, bytes that were never a telegram.
    */
   private dropUnproven(bytes: number, detail: string): void {
-    if (!this.tentative) return this.dropPartial(bytes, detail);
+    if (!this.tentative) {
+      this.dropPartial(bytes, detail);
+      return;
+    }
     if (this.runLength + bytes > this.maxSize) this.endRun('before a frame');
     this.runLength += bytes;
     this.runHasJunk = true;

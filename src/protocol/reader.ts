@@ -133,15 +133,18 @@ export class P1Reader {
   }
 
   private decrypt(frame: Buffer): void {
-    if (this.keys === null) return this.decryptFailed('encrypted frame received but no decryption key configured');
-    if ('error' in this.keys) return this.decryptFailed(`encrypted frame received but ${this.keys.error}`);
+    if (this.keys === null || 'error' in this.keys) {
+      this.decryptFailed(`encrypted frame received but ${this.keys === null ? 'no decryption key configured' : this.keys.error}`);
+      return;
+    }
     let plaintext: Buffer;
     try {
       plaintext = decryptFrame(frame, { ...this.keys, requireAuthentication: this.requireAuthentication });
     } catch (error) {
       if (!(error instanceof DecryptError)) throw error;
-      if (error.reason === 'unauthenticated') return this.rejectUnauthenticated('encrypted frame without authentication tag (security byte 0x20)');
-      return this.decryptFailed(`encrypted frame could not be decrypted (${error.reason}): ${error.message} — frame dropped`);
+      if (error.reason === 'unauthenticated') this.rejectUnauthenticated('encrypted frame without authentication tag (security byte 0x20)');
+      else this.decryptFailed(`encrypted frame could not be decrypted (${error.reason}): ${error.message} — frame dropped`);
+      return;
     }
     // A fresh start per frame: one frame's leftovers never merge with the next.
     this.plaintextFramer.push(plaintext);

@@ -56,6 +56,7 @@ export interface HttpHandler {
 export interface NodeRedApi {
   nodes: {
     createNode(node: object, def: NodeDef): void;
+    // biome-ignore lint/complexity/noBannedTypes: Node-RED takes any node constructor, each with its own `this` and config type.
     registerType(type: string, ctor: Function, options?: { credentials?: Record<string, { type: 'text' | 'password' }> }): void;
     getNode(id: string): unknown;
   };

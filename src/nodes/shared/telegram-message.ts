@@ -34,5 +34,6 @@ export function defaultTopic(telegram: P1Telegram, sourceName: string, stream: s
 
 /** Text as one MQTT topic level: `/`, the wildcards `#` and `+`, NUL and `%` itself percent-encoded ("x/#" → "x%2F%23"). */
 export function topicLevel(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters MQTT forbids in a topic.
   return text.replace(/[%/#+\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
