@@ -19,13 +19,24 @@ import { settle } from '../support/settle';
 /** A p1-connection reading the bridge as a TCP client, serving what it reads on `splitterPort`. */
 function splittingSource(bridgePort: number, splitterPort: number, extra: Record<string, unknown> = {}): FlowNode {
   return {
-    id: 'source', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: bridgePort, idleTimeout: 0,
-    splitter: true, splitterBindAddress: '127.0.0.1', splitterPort, ...extra,
+    id: 'source',
+    type: 'p1-connection',
+    source: 'tcp-client',
+    host: '127.0.0.1',
+    port: bridgePort,
+    idleTimeout: 0,
+    splitter: true,
+    splitterBindAddress: '127.0.0.1',
+    splitterPort,
+    ...extra,
   };
 }
 
 const health = () => (helper.getNode('source') as unknown as { connection: ConnectionHandle }).connection.health();
-const warnings = () => logLines().filter((l) => l.level === 30).map((l) => l.msg);
+const warnings = () =>
+  logLines()
+    .filter((l) => l.level === 30)
+    .map((l) => l.msg);
 
 /** A plain socket reading the splitter; `bytes()` is everything it has received. */
 interface Reader {
@@ -71,7 +82,7 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
   });
 
   afterEach(async () => {
-    sockets.splice(0).forEach((s) => s.destroy());
+    for (const socket of sockets.splice(0)) socket.destroy();
     await helper.unload();
     await bridge.stop();
   });
@@ -91,7 +102,11 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     const stalled = await connectReader(splitterPort);
     stalled.socket.pause(); // and never resumes while the telegrams flow
     sockets.push(plain.socket, stalled.socket);
-    await waitFor(() => health().readersConnected === 3 && bridge.clients === 1, `3 readers and the meter; saw ${health().readersConnected} readers, ${bridge.clients} bridge clients`, 10_000);
+    await waitFor(
+      () => health().readersConnected === 3 && bridge.clients === 1,
+      `3 readers and the meter; saw ${health().readersConnected} readers, ${bridge.clients} bridge clients`,
+      10_000,
+    );
 
     // The operating system buffers megabytes for a socket on 127.0.0.1 before the splitter's own bound
     // is reached: send in batches until the stalled reader is dropped, then a few more.
@@ -109,7 +124,11 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     await sendBatch(20);
 
     const all = Buffer.from(sent.join(''), 'latin1');
-    await waitFor(() => plain.bytes().length >= all.length && downstream.length === sent.length, `everything at the plain reader (${plain.bytes().length} of ${all.length} bytes) and downstream (${downstream.length} of ${sent.length})`, 30_000);
+    await waitFor(
+      () => plain.bytes().length >= all.length && downstream.length === sent.length,
+      `everything at the plain reader (${plain.bytes().length} of ${all.length} bytes) and downstream (${downstream.length} of ${sent.length})`,
+      30_000,
+    );
     assert.ok(plain.bytes().equals(all), 'the plain reader got every telegram, byte for byte');
     assert.equal(downstream.join(''), sent.join(''), 'the second connection got every telegram, byte for byte');
     assert.deepEqual(atMeter, sent, 'the meter connection went on');
@@ -124,7 +143,10 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     const after = health();
     assert.equal(after.readersDropped, 1);
     assert.equal(after.readersConnected, 2);
-    await waitFor(() => warnings().some((m) => /splitter 127\.0\.0\.1:\d+: dropped reader 127\.0\.0\.1:\d+: not reading: \d+ KiB unread/.test(m)), 'the drop in the log');
+    await waitFor(
+      () => warnings().some((m) => /splitter 127\.0\.0\.1:\d+: dropped reader 127\.0\.0\.1:\d+: not reading: \d+ KiB unread/.test(m)),
+      'the drop in the log',
+    );
   });
 
   // The Luxembourg specification's examples carry a wrong CRC: dropped, as a meter's would be, so not served.
@@ -170,6 +192,20 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     assert.equal(reader.bytes().toString('latin1'), expected);
   });
 
+  it('serves no telegram with a wrong CRC, even when the connection passes it on flagged', async () => {
+    const splitterPort = await unusedTcpPort();
+    await helper.load(NODES, [splittingSource(bridge.port, splitterPort, { crcPolicy: 'flag' }), ...p1InWithOutputs('in', 'source', { output: 'raw' })]);
+    const atMeter = rawTexts('in-out');
+    const reader = await connectReader(splitterPort);
+    sockets.push(reader.socket);
+    await waitFor(() => health().readersConnected === 1 && bridge.clients === 1, 'the reader and the meter');
+    const damaged = numberedTelegram(1).replace('1-0:1.8.1(', '1-0:1.8.2(');
+    await bridge.send(damaged + numberedTelegram(2));
+    await waitFor(() => atMeter.length === 2, 'both telegrams at p1-in, the first flagged');
+    await waitFor(() => reader.bytes().length >= numberedTelegram(2).length, 'the good telegram at the reader');
+    assert.equal(reader.bytes().toString('latin1'), numberedTelegram(2));
+  });
+
   it('100 readers connecting and leaving one after another leave no handle behind', async () => {
     const splitterPort = await unusedTcpPort();
     await helper.load(NODES, [splittingSource(bridge.port, splitterPort), ...p1InWithOutputs('in', 'source')]);
@@ -189,7 +225,8 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     for (let i = 0; i < 100; i++) {
       const reader = await connectReader(splitterPort);
       await waitFor(() => health().readersConnected === 1, `reader ${i + 1} connected`);
-      if (i % 2 === 0) reader.socket.end(); // a polite FIN
+      if (i % 2 === 0)
+        reader.socket.end(); // a polite FIN
       else reader.socket.destroy();
       await reader.closed;
       await waitFor(() => health().readersConnected === 0, `reader ${i + 1} gone at the splitter`);
@@ -216,7 +253,10 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     assert.equal(third.bytes().length, 0);
     await helper.unload();
 
-    await helper.load(NODES, [splittingSource(bridge.port, splitterPort, { splitterAllowedClients: '192.168.1.0/24, fd00::/8' }), ...p1InWithOutputs('in', 'source')]);
+    await helper.load(NODES, [
+      splittingSource(bridge.port, splitterPort, { splitterAllowedClients: '192.168.1.0/24, fd00::/8' }),
+      ...p1InWithOutputs('in', 'source'),
+    ]);
     const stranger = await connectReader(splitterPort);
     sockets.push(stranger.socket);
     await stranger.closed;
@@ -242,6 +282,9 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     assert.equal(refused, true, 'nothing listens on the port after the flow stopped');
 
     await helper.load(NODES, [splittingSource(bridge.port, splitterPort, { splitterAllowedClients: 'my-laptop' }), ...p1InWithOutputs('in', 'source')]);
-    await waitFor(() => logLines().some((l) => l.level === 20 && /invalid configuration: splitter allowed clients: "my-laptop" is not an IP address/.test(l.msg)), 'the configuration error');
+    await waitFor(
+      () => logLines().some((l) => l.level === 20 && /invalid configuration: splitter allowed clients: "my-laptop" is not an IP address/.test(l.msg)),
+      'the configuration error',
+    );
   });
 });
