@@ -146,15 +146,15 @@ function urlPath(value: unknown): string {
 }
 
 /** The splitter listens on this machine only unless told otherwise: readers usually run next to Node-RED. */
-export const DEFAULT_SPLITTER_ADDRESS = '127.0.0.1';
+const DEFAULT_SPLITTER_ADDRESS = '127.0.0.1';
 
 function splitterConfig(c: P1ConnectionConfig): SplitterOptions {
-  const what = 'splitter';
+  const limits = OPTION_LIMITS.splitterMaxReaders;
   return {
     bindAddress: text(c.splitterBindAddress) || DEFAULT_SPLITTER_ADDRESS,
-    port: portNumber(c.splitterPort, what),
-    maxReaders: bounded(integer(c.splitterMaxReaders, OPTION_LIMITS.splitterMaxReaders.default, `${what} reader limit`), OPTION_LIMITS.splitterMaxReaders, `${what} reader limit`),
-    allowedClients: allowList(c.splitterAllowedClients, `${what} allowed clients`),
+    port: portNumber(c.splitterPort, 'splitter'),
+    maxReaders: bounded(integer(c.splitterMaxReaders, limits.default, 'splitter reader limit'), limits, 'splitter reader limit'),
+    allowedClients: allowList(c.splitterAllowedClients, 'splitter allowed clients'),
   };
 }
 
