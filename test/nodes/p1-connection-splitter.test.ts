@@ -206,6 +206,16 @@ describe('p1-connection splitter: serving telegrams on a TCP port', function () 
     assert.equal(reader.bytes().toString('latin1'), numberedTelegram(2));
   });
 
+  it('reads the meter for its readers even when no p1-in uses the connection', async () => {
+    const splitterPort = await unusedTcpPort();
+    await helper.load(NODES, [splittingSource(bridge.port, splitterPort)]);
+    const reader = await connectReader(splitterPort);
+    sockets.push(reader.socket);
+    await waitFor(() => health().readersConnected === 1 && bridge.clients === 1, 'the reader, and the connection to the meter');
+    await bridge.send(numberedTelegram(4));
+    await waitFor(() => reader.bytes().toString('latin1') === numberedTelegram(4), 'the telegram at the reader');
+  });
+
   it('100 readers connecting and leaving one after another leave no handle behind', async () => {
     const splitterPort = await unusedTcpPort();
     await helper.load(NODES, [splittingSource(bridge.port, splitterPort), ...p1InWithOutputs('in', 'source')]);
