@@ -23,9 +23,9 @@ const CPU_SECONDS = Number(process.env.P1_BENCH_CPU_SECONDS ?? 20);
 const TELEGRAM_FILE = 'ndokter__dsmr_parser/v5_spec_example.txt';
 
 type Method = (...args: unknown[]) => unknown;
-type FlowNode = { id: string; type: string; [property: string]: unknown };
+export type FlowNode = { id: string; type: string; [property: string]: unknown };
 
-interface Helper {
+export interface Helper {
   init(runtimePath: string): void;
   load(nodes: unknown[], flow: unknown[]): Promise<void>;
   unload(): Promise<void>;
@@ -74,7 +74,7 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
  * otherwise record every send, status and log call and be measured with them. (`unload()`
  * restores the spied methods, which are these same originals.)
  */
-async function loadFlow(helper: Helper, nodes: unknown[], flow: FlowNode[]): Promise<void> {
+export async function loadFlow(helper: Helper, nodes: unknown[], flow: FlowNode[]): Promise<void> {
   await helper.load(nodes, flow);
   const originalLog = helper._log.log.wrappedMethod;
   if (originalLog) helper._log.log = originalLog;

@@ -8,6 +8,7 @@ import { runComparisonBench } from './compare';
 import { runFramerBench } from './framer';
 import { runEndToEndBench } from './e2e';
 import { runEnergyBench } from './energy';
+import { runSplitterBench } from './splitter';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}`);
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   await runFramerBench();
   console.log('\nend to end in a real Node-RED runtime');
   await runEndToEndBench();
+  console.log('\nthe splitter in a real Node-RED runtime');
+  await runSplitterBench();
 }
 
 main().then(

@@ -5,7 +5,7 @@
  */
 import { MAX_TELEGRAM_SIZE } from '../protocol/framer';
 import type { ReaderOptions } from '../protocol/reader';
-import { parseAllowList, type SerialFraming, type TransportConfig } from '../transport';
+import { parseAllowList, type SerialFraming, type SplitterOptions, type TransportConfig } from '../transport';
 
 /** The meter clock's zone when none is configured (same offsets as Brussels and Luxembourg). */
 export const DEFAULT_TIME_ZONE = 'Europe/Amsterdam';
@@ -30,6 +30,8 @@ export const OPTION_LIMITS = {
   replayInterval: { default: 0, min: 0 },
   /** Must be more than 0. */
   simulatorInterval: { default: 1, min: 0 },
+  /** Splitter: readers connected at once (Home Assistant, DSMR-reader, …). */
+  splitterMaxReaders: { default: 8, min: 1, max: 64 },
 } as const;
 
 export type SourceKind = 'serial' | 'tcp-client' | 'tcp-server' | 'replay' | 'simulator' | 'http';
@@ -68,6 +70,12 @@ export interface P1ConnectionConfig {
   timezone?: string;
   maxTelegramSize?: number | string;
   allowUnauthenticated?: boolean | string;
+  /** Serve every good telegram on a TCP port (the splitter). */
+  splitter?: boolean | string;
+  splitterBindAddress?: string;
+  splitterPort?: number | string;
+  splitterAllowedClients?: string;
+  splitterMaxReaders?: number | string;
 }
 
 export interface P1ConnectionCredentials {
@@ -76,7 +84,7 @@ export interface P1ConnectionCredentials {
 }
 
 export type ConnectionSettings =
-  | { ok: true; source: SourceKind; transport: TransportConfig; reader: ReaderOptions }
+  | { ok: true; source: SourceKind; transport: TransportConfig; reader: ReaderOptions; splitter?: SplitterOptions }
   | { ok: false; source: string; reason: string };
 
 export type ReaderSettings = { ok: true; reader: ReaderOptions } | { ok: false; reason: string };
@@ -99,7 +107,9 @@ export function readReaderSettings(
 export function readConnectionSettings(config: P1ConnectionConfig, credentials: P1ConnectionCredentials = {}): ConnectionSettings {
   const source = config.source ?? 'serial';
   try {
-    return { ok: true, source: source as SourceKind, transport: transportConfig(source, config), reader: readerOptions(config, credentials) };
+    const settings: ConnectionSettings = { ok: true, source: source as SourceKind, transport: transportConfig(source, config), reader: readerOptions(config, credentials) };
+    if (config.splitter === true || config.splitter === 'true') settings.splitter = splitterConfig(config);
+    return settings;
   } catch (err) {
     if (err instanceof ConfigError) return { ok: false, source, reason: err.message };
     throw err;
@@ -133,6 +143,19 @@ function urlPath(value: unknown): string {
   const path = text(value) || HTTP_SOURCE.path;
   if (!/^\/[!-~]*$/.test(path)) throw new ConfigError(`path "${path}" must start with / and contain no spaces`);
   return path;
+}
+
+/** The splitter listens on this machine only unless told otherwise: readers usually run next to Node-RED. */
+const DEFAULT_SPLITTER_ADDRESS = '127.0.0.1';
+
+function splitterConfig(c: P1ConnectionConfig): SplitterOptions {
+  const limits = OPTION_LIMITS.splitterMaxReaders;
+  return {
+    bindAddress: text(c.splitterBindAddress) || DEFAULT_SPLITTER_ADDRESS,
+    port: portNumber(c.splitterPort, 'splitter'),
+    maxReaders: bounded(integer(c.splitterMaxReaders, limits.default, 'splitter reader limit'), limits, 'splitter reader limit'),
+    allowedClients: allowList(c.splitterAllowedClients, 'splitter allowed clients'),
+  };
 }
 
 function transportConfig(source: string, c: P1ConnectionConfig): TransportConfig {
@@ -242,10 +265,10 @@ function hostName(value: unknown): string {
   return host;
 }
 
-function portNumber(value: unknown): number {
+function portNumber(value: unknown, what = ''): number {
   const port = Number(value);
   if (value === '' || value === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`port "${value ?? ''}" is not a number from 1 to 65535`);
+    throw new ConfigError(`${what ? `${what} ` : ''}port "${value ?? ''}" is not a number from 1 to 65535`);
   }
   return port;
 }
@@ -263,9 +286,9 @@ function bounded(n: number, limits: { min: number; max: number }, what: string):
 }
 
 /** The allowed-clients list, checked here so that a typo fails the node instead of refusing every client. */
-function allowList(value: unknown): string[] {
+function allowList(value: unknown, what = 'allowed clients'): string[] {
   const parsed = parseAllowList(text(value));
-  if (!parsed.ok) throw new ConfigError(`allowed clients: ${parsed.reason}`);
+  if (!parsed.ok) throw new ConfigError(`${what}: ${parsed.reason}`);
   return parsed.entries;
 }
 

@@ -6,10 +6,14 @@
  *
  * Reference counted: the transport opens when the first user subscribes and closes when the
  * last one leaves; `shutdown()` resolves only once the port or socket is really released.
+ * With a splitter (serving telegrams to other programs on a TCP port), the splitter counts as a
+ * user for as long as the connection lives: it gets the raw text of every telegram that passed
+ * the CRC (the plaintext of an encrypted one), byte for byte.
  */
 import { DEFAULT_MAX_TELEGRAM_SIZE } from '../protocol/framer';
 import { P1Reader, type ReaderOptions, type ReaderProblem, type ReaderStats } from '../protocol/reader';
 import type { P1Telegram } from '../protocol/types';
+import type { SplitterServer } from '../transport/splitter-server';
 import type { ClientRejection, Transport, TransportState } from '../transport/transport';
 import { isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from './connection-state';
 import { summarizeTelegram } from './telegram-summary';
@@ -27,6 +31,10 @@ export interface ConnectionHealth {
   clientsRefused: number;
   /** TCP server: clients disconnected (idle, garbage only). */
   clientsDropped: number;
+  /** Splitter: readers connected now, turned away (allow list, limit), and dropped for not keeping up. */
+  readersConnected: number;
+  readersRefused: number;
+  readersDropped: number;
   /** ISO-8601 time of the last telegram passed on, `null` before the first. */
   lastTelegramAt: string | null;
 }
@@ -92,12 +100,25 @@ export class MeterConnection implements ConnectionHandle {
     private readonly transport: Transport,
     private readonly readerOptions: ReaderOptions,
     private readonly log: ConnectionLog,
+    private splitter?: SplitterServer,
   ) {
     this.garbageLimit = GARBAGE_TELEGRAMS * (readerOptions.maxTelegramSize ?? DEFAULT_MAX_TELEGRAM_SIZE);
     transport.on('state', (state: TransportState) => this.onTransportState(state));
     transport.on('data', (chunk: Buffer, stream?: string) => this.onData(chunk, stream ?? ''));
     transport.on('stream-end', (stream: string) => this.endStream(stream));
     transport.on('rejected', (rejection: ClientRejection) => this.onRejected(rejection));
+    if (splitter) this.startSplitter(splitter);
+  }
+
+  private startSplitter(splitter: SplitterServer): void {
+    splitter.on('rejected', (rejection: ClientRejection) => {
+      this.log.problem(`${splitter.description}: ${rejection.kind} reader ${rejection.client}: ${rejection.reason}`, `reader ${rejection.kind}`);
+    });
+    splitter.on('state', (state: TransportState) => {
+      if (state.state === 'reconnecting') this.log.problem(`${splitter.description}: ${state.reason}`, 'splitter');
+    });
+    splitter.open();
+    void this.start();
   }
 
   /** Calls `listener` with every raw chunk read, until the returned function is called. Opens nothing. */
@@ -119,6 +140,7 @@ export class MeterConnection implements ConnectionHandle {
       reconnects: this.reconnects,
       clientsRefused: this.clientsRefused,
       clientsDropped: this.clientsDropped,
+      ...(this.splitter?.counts() ?? { readersConnected: 0, readersRefused: 0, readersDropped: 0 }),
       lastTelegramAt: this.lastTelegramAt === null ? null : new Date(this.lastTelegramAt).toISOString(),
     };
   }
@@ -131,20 +153,28 @@ export class MeterConnection implements ConnectionHandle {
 
   /** Resolves when, if this was the last user, the transport is closed. */
   unsubscribe(user: ConnectionUser): Promise<void> {
-    if (this.users.delete(user) && this.users.size === 0) this.stop();
+    if (this.users.delete(user) && !this.wanted()) this.stop();
     return this.closing;
   }
 
-  /** Close for good (the config node is being stopped). */
+  /** Close for good (the config node is being stopped), the splitter too. */
   shutdown(): Promise<void> {
     this.users.clear();
+    const splitter = this.splitter;
+    this.splitter = undefined;
     this.stop();
+    if (splitter) this.closing = Promise.all([this.closing, splitter.close()]).then(() => undefined);
     return this.closing;
+  }
+
+  /** Someone needs the telegrams: a node, or the splitter's readers. */
+  private wanted(): boolean {
+    return this.users.size > 0 || this.splitter !== undefined;
   }
 
   private async start(): Promise<void> {
     await this.closing;
-    if (this.users.size === 0 || this.open) return;
+    if (!this.wanted() || this.open) return;
     this.open = true;
     this.transport.open();
   }
@@ -224,6 +254,7 @@ export class MeterConnection implements ConnectionHandle {
     this.lastTelegramAt = now;
     this.armStallTimer();
     this.apply({ type: 'telegram', summary: summarizeTelegram(telegram, new Date(now)) });
+    if (this.splitter && telegram.crc.valid !== false) this.serve(this.splitter, raw);
     let first = true;
     for (const user of this.users) {
       // Each user gets its own copy, so one flow changing msg.payload cannot change another's.
@@ -231,6 +262,15 @@ export class MeterConnection implements ConnectionHandle {
       first = false;
       this.deliver(() => user.onTelegram(copy, raw, stream));
     }
+  }
+
+  /**
+   * Readers check the CRC themselves, so a telegram passed on flagged (crcPolicy "flag") is not
+   * served. A decrypted plaintext that ends at its CRC (the Luxembourg specification's example)
+   * gets a line end, or a reader would take the next telegram's "/" for part of this one.
+   */
+  private serve(splitter: SplitterServer, raw: string): void {
+    splitter.send(Buffer.from(raw.endsWith('\n') ? raw : `${raw}\r\n`, 'latin1'));
   }
 
   private onProblem(problem: ReaderProblem): void {
@@ -316,7 +356,7 @@ export class FailedConnection implements ConnectionHandle {
   health(): ConnectionHealth {
     return {
       telegrams: 0, crcFailures: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, decryptFailures: 0,
-      reconnects: 0, clientsRefused: 0, clientsDropped: 0, lastTelegramAt: null,
+      reconnects: 0, clientsRefused: 0, clientsDropped: 0, readersConnected: 0, readersRefused: 0, readersDropped: 0, lastTelegramAt: null,
     };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * p1-connection: the config node that owns one meter source (serial port, TCP client/server,
- * replay file or simulator) and shares its telegrams with every p1-in that uses it.
+ * replay file or simulator) and shares its telegrams with every p1-in that uses it, and, when
+ * asked, with other programs through the splitter's TCP port.
  *
  * The work is done by MeterConnection; this file reads the node's config and credentials,
  * limits how often each kind of problem is logged, turns connection states into node status
@@ -8,7 +9,7 @@
  * wait on close until the port or socket is really released, so that a redeploy never finds
  * the port busy.
  */
-import { createTransport, listSerialPorts, type TransportConfig } from '../transport';
+import { createTransport, listSerialPorts, SplitterServer, type SplitterOptions, type TransportConfig } from '../transport';
 import { readConnectionSettings, type P1ConnectionConfig, type P1ConnectionCredentials } from '../connection/connection-config';
 import { FailedConnection, MeterConnection, type ConnectionHandle } from '../connection/meter-connection';
 import { ProblemLog } from '../connection/problem-log';
@@ -81,13 +82,15 @@ function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & Nod
         warnings.clear();
         errors.clear();
       },
-    });
+    }, settings.splitter && new SplitterServer(settings.splitter));
   } catch (err) {
     return failed(node, settings.source, err instanceof Error ? err.message : String(err));
   }
 
   const open = openServerWarning(settings.transport);
   if (open) node.warn(open);
+  const openSplitter = settings.splitter && openSplitterWarning(settings.splitter);
+  if (openSplitter) node.warn(openSplitter);
   node.on('close', (_removed, done) => {
     // Node-RED starts the replacement only after done(): call it once the port is really free.
     connection.shutdown().then(() => {
@@ -110,8 +113,18 @@ function leaseSerialPort(pool: TransportPool, config: Extract<TransportConfig, {
 /** A TCP server on every interface without an allow list takes telegrams from anyone on the network: say so. */
 function openServerWarning(transport: TransportConfig): string | undefined {
   if (transport.kind !== 'tcp-server' || (transport.allowedClients ?? []).length > 0) return undefined;
-  if (transport.bindAddress !== '0.0.0.0' && transport.bindAddress !== '::') return undefined;
+  if (!listensEverywhere(transport.bindAddress)) return undefined;
   return `tcp server on port ${transport.port} listens on all interfaces and accepts any client: anyone on the network can send it telegrams. Set "Allowed clients", or listen on one address.`;
+}
+
+/** A splitter on every interface without an allow list shows the meter's readings to anyone on the network: say so. */
+function openSplitterWarning(splitter: SplitterOptions): string | undefined {
+  if (splitter.allowedClients.length > 0 || !listensEverywhere(splitter.bindAddress)) return undefined;
+  return `splitter on port ${splitter.port} listens on all interfaces and serves anyone: everyone on the network can read the meter. Set "Allowed clients", or listen on one address.`;
+}
+
+function listensEverywhere(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }
 
 function failed(node: P1ConnectionNode, source: string, reason: string): ConnectionHandle {

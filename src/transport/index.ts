@@ -17,6 +17,7 @@ export { describeSettings } from './serial';
 export { listSerialPorts, type SerialPortChoice } from './serial-ports';
 export { diagnoseGarbage, type GarbageDiagnosis, type GarbageKind } from './garbage-diagnosis';
 export { SimulatedMeter, type SimulatedProfile } from './simulated-meter';
+export { SplitterServer, type SplitterCounts, type SplitterOptions } from './splitter-server';
 
 export type TransportConfig =
   | { kind: 'serial'; path: string; framing: SerialFraming; baudRate?: number; dataBits?: 7 | 8; parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2 }

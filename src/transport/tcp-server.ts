@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import { AllowList } from './allow-list';
 import { Backoff } from './backoff';
 import { BaseTransport } from './base-transport';
+import { clientName, describeListenError, destroySocket, formatHost, refusalReason } from './server-sockets';
 import type { ClientRejection } from './transport';
 
 export interface TcpServerOptions {
@@ -57,7 +58,7 @@ export class TcpServerTransport extends BaseTransport {
     const server = net.createServer((socket) => this.accept(server, socket));
     this.server = server;
     server.on('error', (err: NodeJS.ErrnoException) => {
-      if (server === this.server) this.retryLater(this.describeError(err));
+      if (server === this.server) this.retryLater(describeListenError(err, this.options.bindAddress, this.options.port));
     });
     server.on('listening', () => {
       if (server !== this.server) return;
@@ -73,13 +74,10 @@ export class TcpServerTransport extends BaseTransport {
       socket.destroy();
       return;
     }
-    const id = `${formatHost(socket.remoteAddress ?? '?')}:${socket.remotePort}`;
-    if (this.allowList && !this.allowList.allows(socket.remoteAddress)) {
-      this.refuse(id, socket, 'not in the allowed clients');
-      return;
-    }
-    if (this.clients.size >= this.maxClients) {
-      this.refuse(id, socket, `already ${this.maxClients} client${this.maxClients === 1 ? '' : 's'} connected (the limit)`);
+    const id = clientName(socket);
+    const refusal = refusalReason(socket, this.allowList, this.clients.size, this.maxClients, 'client');
+    if (refusal) {
+      this.refuse(id, socket, refusal);
       return;
     }
     this.clients.set(id, socket);
@@ -116,19 +114,6 @@ export class TcpServerTransport extends BaseTransport {
     this.report({ state: 'connected', detail: `listening on ${this.address}, ${n} client${n === 1 ? '' : 's'}` });
   }
 
-  private describeError(err: NodeJS.ErrnoException): string {
-    switch (err.code) {
-      case 'EADDRINUSE':
-        return `port ${this.options.port} is already in use on ${formatHost(this.options.bindAddress)}`;
-      case 'EACCES':
-        return `no permission to listen on port ${this.options.port} (ports below 1024 need privileges)`;
-      case 'EADDRNOTAVAIL':
-        return `${this.options.bindAddress} is not an address of this machine`;
-      default:
-        return `cannot listen on ${this.address}: ${err.message}`;
-    }
-  }
-
   protected async release(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -138,16 +123,4 @@ export class TcpServerTransport extends BaseTransport {
     if (server?.listening) closing.push(new Promise<void>((resolve) => server.close(() => resolve())));
     await Promise.all(closing);
   }
-}
-
-function destroySocket(socket: net.Socket): Promise<void> {
-  if (socket.closed) return Promise.resolve();
-  return new Promise((resolve) => {
-    socket.once('close', () => resolve());
-    socket.destroy();
-  });
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }

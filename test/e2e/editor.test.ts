@@ -204,6 +204,32 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await cancel();
   });
 
+  it('p1-connection: the splitter fields show when ticked, validate, and warn when they serve the whole network to anyone', async () => {
+    await openEditor(demoNode('p1-in'));
+    await page.locator('#node-input-btn-connection-edit').click();
+    const box = page.locator('#node-config-input-splitter');
+    await box.waitFor();
+    assert.equal(await box.isChecked(), false, 'off by default');
+    assert.equal(await page.locator('#node-config-input-splitterPort').isVisible(), false, 'its fields are hidden while off');
+    await box.check();
+    await page.locator('#node-config-input-splitterPort').waitFor({ state: 'visible' });
+    // The demo's connection was saved before the splitter existed: empty means 127.0.0.1, this machine only.
+    assert.equal(await page.locator('#node-config-input-splitterBindAddress').inputValue(), '');
+    assert.equal(await page.locator('#node-config-input-splitterBindAddress').getAttribute('placeholder'), '127.0.0.1');
+    assert.equal(await page.locator('#p1-connection-open-splitter').isVisible(), false, 'no warning for this machine only');
+    await expectValidation('#node-config-input-splitterPort', '70000', '8089');
+    await expectValidation('#node-config-input-splitterMaxReaders', '65', '8');
+    await page.locator('#node-config-input-splitterBindAddress').fill('0.0.0.0');
+    await page.locator('#node-config-input-splitterBindAddress').press('Tab');
+    await page.locator('#p1-connection-open-splitter').waitFor({ state: 'visible' });
+    await expectValidation('#node-config-input-splitterAllowedClients', 'my-laptop', '192.168.1.0/24');
+    await page.locator('#p1-connection-open-splitter').waitFor({ state: 'hidden' });
+    await box.uncheck();
+    await page.locator('#node-config-input-splitterPort').waitFor({ state: 'hidden' });
+    await cancel();
+    await cancel();
+  });
+
   it('p1-filter-obis: dialog opens, deadband and interval validate, help shows', async () => {
     await openEditor(demoNode('p1-filter-obis'));
     await expectValidation('#node-input-deadband', '-1', '0.5');

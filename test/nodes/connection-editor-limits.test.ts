@@ -47,6 +47,18 @@ describe('option limits: runtime and editor agree', () => {
     assert.deepEqual(server({ maxClients: 0 }), { ok: false, source: 'tcp-server', reason: 'client limit must be from 1 to 64' });
   });
 
+  it('the splitter is off unless ticked; then it listens on 127.0.0.1 for up to 8 readers by default, its port and limit checked', () => {
+    const splitterOf = (extra: Record<string, unknown>) => readConnectionSettings({ source: 'simulator', ...extra });
+    const off = splitterOf({ splitterPort: 8089 });
+    assert.equal(off.ok && off.splitter, undefined);
+    const on = splitterOf({ splitter: true, splitterPort: '8089' });
+    assert.deepEqual(on.ok && on.splitter, { bindAddress: '127.0.0.1', port: 8089, maxReaders: 8, allowedClients: [] });
+    const listed = splitterOf({ splitter: 'true', splitterPort: 8089, splitterBindAddress: '::', splitterAllowedClients: '192.168.1.0/24 ::1', splitterMaxReaders: '64' });
+    assert.deepEqual(listed.ok && listed.splitter, { bindAddress: '::', port: 8089, maxReaders: 64, allowedClients: ['192.168.1.0/24', '::1'] });
+    assert.deepEqual(splitterOf({ splitter: true }), { ok: false, source: 'simulator', reason: 'splitter port "" is not a number from 1 to 65535' });
+    assert.deepEqual(splitterOf({ splitter: true, splitterPort: 8089, splitterMaxReaders: 65 }), { ok: false, source: 'simulator', reason: 'splitter reader limit must be from 1 to 64' });
+  });
+
   it('a TCP server gets a small client limit, an idle timeout and no allow list by default', () => {
     const settings = readConnectionSettings({ source: 'tcp-server', listenPort: '8088' });
     assert.deepEqual(settings.ok && settings.transport, {
