@@ -55,7 +55,7 @@ describe('decryption keys are Node-RED credentials (real Node-RED, packed packag
 
   after(async function () {
     this.timeout(30_000);
-    comms.forEach((c) => c.close());
+    for (const c of comms) c.close();
     await packed?.dispose();
     await bridge?.close();
   });

@@ -45,7 +45,7 @@ describe('p1-connection as a TCP server on a LAN', function () {
   const sockets: net.Socket[] = [];
 
   afterEach(async () => {
-    sockets.splice(0).forEach((s) => s.destroy());
+    for (const s of sockets.splice(0)) s.destroy();
     await helper.unload();
   });
 

@@ -89,7 +89,9 @@ describe('parser: no state shared between calls or meters', () => {
     const texts = fs.readdirSync(dir).filter((name) => name.endsWith('.txt')).map((name) => fs.readFileSync(path.join(dir, name), 'latin1'));
     assert.ok(texts.length > 5);
     const first = texts.map((text) => JSON.stringify(parseTelegram(text)));
-    texts.reverse().forEach((text, i) => assert.equal(JSON.stringify(parseTelegram(text)), first[texts.length - 1 - i]));
+    texts.reverse().forEach((text, i) => {
+      assert.equal(JSON.stringify(parseTelegram(text)), first[texts.length - 1 - i]);
+    });
   });
 
   it('keeps a character above 0xFF (JavaScript callers may pass any string)', () => {

@@ -27,7 +27,7 @@ export async function startUnansweringPeer(): Promise<UnansweringPeer> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const fillers: net.Socket[] = [];
   const stop = async () => {
-    fillers.forEach((s) => s.destroy());
+    for (const s of fillers) s.destroy();
     child.kill('SIGKILL');
     await exited;
   };

@@ -44,7 +44,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
 
   afterEach(async () => {
     await Promise.all(transports.map((t) => t.close()));
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   });
 
