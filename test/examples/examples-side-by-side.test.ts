@@ -43,8 +43,11 @@ describe('examples side by side', () => {
   it('serial connections on one port have the settings that share it, and read one (unencrypted) meter', () => {
     const onPort = new Map<string, { file: string; settings: string; encrypted: boolean }>();
     // An example whose comment asks for a decryption key reads an encrypted meter: a meter of its own.
-    const serial = examples.flatMap(({ file, nodes }) => nodes.filter((n) => n.type === 'p1-connection' && n.source === 'serial')
-      .map((node) => ({ file, node, encrypted: String(nodes[0].info).includes('decryption key') })));
+    const serial = examples.flatMap(({ file, nodes }) =>
+      nodes
+        .filter((n) => n.type === 'p1-connection' && n.source === 'serial')
+        .map((node) => ({ file, node, encrypted: String(nodes[0].info).includes('decryption key') })),
+    );
     assert.ok(serial.length > 1, 'several serial examples');
     for (const { file, node, encrypted } of serial) {
       const port = String(node.serialPort);
@@ -52,7 +55,10 @@ describe('examples side by side', () => {
       const earlier = onPort.get(port);
       if (earlier) {
         assert.equal(here.settings, earlier.settings, `${port}: "${file}" cannot share the port with "${earlier.file}"`);
-        assert.ok(!here.encrypted && !earlier.encrypted, `${port}: the encrypted meter of "${here.encrypted ? file : earlier.file}" is another meter than that of "${here.encrypted ? earlier.file : file}"`);
+        assert.ok(
+          !here.encrypted && !earlier.encrypted,
+          `${port}: the encrypted meter of "${here.encrypted ? file : earlier.file}" is another meter than that of "${here.encrypted ? earlier.file : file}"`,
+        );
       } else {
         onPort.set(port, here);
       }
