@@ -31,6 +31,8 @@ describe('p1-connection with a bad configuration', function () {
     ['a URL instead of a host', { source: 'tcp-client', host: 'http://192.168.1.50/', port: 8088 }, /host "http:\/\/192\.168\.1\.50\/" is not a host name or IP address/],
     ['a TCP port out of range', { source: 'tcp-client', host: '127.0.0.1', port: 70000 }, /port "70000" is not a number from 1 to 65535/],
     ['a TCP server port that is no number', { source: 'tcp-server', listenPort: 'eighty' }, /port "eighty" is not a number/],
+    ['a listen address that is no IP address', { source: 'tcp-server', listenPort: 8088, bindAddress: 'not an ip' }, /listen address "not an ip" is not an IP address/],
+    ['a listen address with a range', { source: 'tcp-server', listenPort: 8088, bindAddress: '192.168.1.0/24' }, /listen address "192\.168\.1\.0\/24" is not an IP address/],
     ['an unknown time zone', { source: 'simulator', simulatorInterval: 1, timezone: 'Mars/Olympus' }, /unknown time zone "Mars\/Olympus"/],
   ];
 
