@@ -177,7 +177,7 @@ function transportConfig(source: string, c: P1ConnectionConfig): TransportConfig
     case 'tcp-server':
       return {
         kind: 'tcp-server',
-        bindAddress: text(c.bindAddress) || '0.0.0.0',
+        bindAddress: listenAddress(c.bindAddress),
         port: portNumber(c.listenPort),
         maxClients: bounded(integer(c.maxClients, OPTION_LIMITS.maxClients.default, 'client limit'), OPTION_LIMITS.maxClients, 'client limit'),
         clientIdleTimeoutMs: seconds(c.clientIdleTimeout, 'clientIdleTimeout', 'client idle timeout'),
@@ -250,6 +250,15 @@ function hexKey(value: string, what: string): string {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
+}
+
+/** An IPv4 or IPv6 address of this machine; empty: every IPv4 interface. A host name would be looked up at each start: refused. */
+function listenAddress(value: unknown): string {
+  const address = text(value);
+  if (!address) return '0.0.0.0';
+  const parsed = parseAllowList(address);
+  if (!parsed.ok || parsed.entries.length !== 1 || address.includes('/')) throw new ConfigError(`listen address "${address}" is not an IP address (e.g. 0.0.0.0, 192.168.1.10 or ::)`);
+  return address;
 }
 
 function requiredText(value: unknown, reason: string): string {

@@ -17,7 +17,7 @@ import { TransportPool } from '../connection/shared-transport';
 import type { Transport } from '../transport/transport';
 import type { P1ConnectionNode } from './shared/connection-node';
 import type { NodeDef, NodeRedApi } from './shared/node-red';
-import { statusFor } from './shared/node-status';
+import { describeState, statusFor } from './shared/node-status';
 import { registerLineCheckEndpoint, type LineCheckApi } from './p1-connection/line-check-endpoint';
 
 export = function registerP1Connection(RED: NodeRedApi): void {
@@ -27,6 +27,7 @@ export = function registerP1Connection(RED: NodeRedApi): void {
   function P1Connection(this: P1ConnectionNode, config: P1ConnectionConfig & NodeDef) {
     RED.nodes.createNode(this, config);
     this.statusFor = (state) => statusFor(state, RED._);
+    this.describe = (state) => describeState(state, RED._);
     this.connection = openConnection(this, config, (this.credentials ?? {}) as P1ConnectionCredentials, serialPorts);
   }
 

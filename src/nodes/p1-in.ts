@@ -8,7 +8,7 @@ import { EmitGate } from './p1-in/emit-gate';
 import { FlowsStartedQueue } from './p1-in/flows-started';
 import { HealthPacer } from './p1-in/health-pacer';
 import type { ConnectionHealth, ConnectionUser } from '../connection/meter-connection';
-import type { NodeDef, NodeMessage, NodeRedApi, NodeStatus, RuntimeNode } from './shared/node-red';
+import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
 import type { P1ConnectionNode } from './shared/connection-node';
 import { defaultTopic, isOutputMode, telegramMessage } from './shared/telegram-message';
 
@@ -30,7 +30,8 @@ export = function registerP1In(RED: NodeRedApi): void {
     const configNode = config.connection ? (RED.nodes.getNode(config.connection) as Partial<P1ConnectionNode> | null) : null;
     const connection = configNode?.connection;
     const statusFor = configNode?.statusFor;
-    if (!connection || !statusFor) {
+    const describe = configNode?.describe;
+    if (!connection || !statusFor || !describe) {
       node.status({ fill: 'red', shape: 'dot', text: RED._('p1-in.status.noConnection') });
       node.error(RED._('p1-in.errors.noConnection'));
       return;
@@ -45,18 +46,15 @@ export = function registerP1In(RED: NodeRedApi): void {
     });
 
     // Counters are read when the message goes out, so a delayed message carries current numbers.
-    const health = new HealthPacer<{ state: ConnectionState; status: NodeStatus }>(({ state, status }) =>
-      node.send([null, healthMessage(state, status.text ?? '', connection.health())]),
-    );
+    const health = new HealthPacer<ConnectionState>((state) => node.send([null, healthMessage(state, describe(state), connection.health())]));
     const user: ConnectionUser = {
       onTelegram(telegram, raw, stream) {
         if (!gate.admit(telegram, Date.now())) return;
         node.send([telegramMessage(output, telegram, raw, topic || defaultTopic(telegram, connection.sourceName, stream)), null]);
       },
       onState(state, significant) {
-        const status = statusFor(state);
-        node.status(status);
-        if (significant && state.phase !== 'idle') health.offer({ state, status });
+        node.status(statusFor(state));
+        if (significant && state.phase !== 'idle') health.offer(state);
       },
     };
     // The first health message ('connecting', or 'failed' for a bad configuration) needs the nodes

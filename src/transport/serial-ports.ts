@@ -27,7 +27,10 @@ export async function listSerialPorts(): Promise<SerialPortChoice[]> {
   const seen = new Set(scanned.map((p) => p.path));
   const fromList = listed
     .filter((p) => !seen.has(p.path))
-    .map((p) => ({ path: p.path, label: p.manufacturer ? `${p.path} (${p.manufacturer})` : p.path }));
+    .map((p) => {
+      const description = [p.manufacturer, p.serialNumber].filter(Boolean).join(', ');
+      return { path: p.path, label: description ? `${p.path} (${description})` : p.path };
+    });
   return [...scanned, ...fromList];
 }
 
@@ -61,13 +64,14 @@ export async function scanSerialPorts(roots: ScanRoots = {}): Promise<SerialPort
   return [...byId, ...devices];
 }
 
-/** "FTDI FT232R USB UART" from sysfs: the USB device directory above the tty holds `manufacturer` and `product`. */
+/** "FTDI FT232R USB UART A50285BI" from sysfs: the USB device directory above the tty holds `manufacturer`, `product` and `serial`. */
 async function usbDescription(sysDir: string, device: string): Promise<string | undefined> {
   let dir = await realPath(path.join(sysDir, 'class', 'tty', device, 'device'));
   for (let up = 0; dir && up < 4; up++, dir = path.dirname(dir)) {
     const manufacturer = await readText(path.join(dir, 'manufacturer'));
     const product = await readText(path.join(dir, 'product'));
-    if (manufacturer || product) return [manufacturer, product].filter(Boolean).join(' ');
+    const serialNumber = await readText(path.join(dir, 'serial'));
+    if (manufacturer || product) return [manufacturer, product, serialNumber].filter(Boolean).join(' ');
   }
   return undefined;
 }

@@ -293,6 +293,132 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await cancel();
   });
 
+  it('p1-connection: serial ports as a list to pick from, labelled custom settings, Listen on checked, option texts not cut off', async () => {
+    await openEditor(demoNode('p1-in'));
+    await page.locator('#node-input-btn-connection-edit').click();
+    await page.locator('#node-config-input-source').selectOption('serial');
+    const portInput = page.locator('#node-config-input-serialPort');
+    await portInput.fill('');
+    await page.locator('#p1-connection-find-ports').click();
+    await page.waitForFunction(() => !/…/.test(document.getElementById('p1-connection-ports-result')?.textContent ?? '…'));
+    const offered = await page.evaluate(async () => (await (await fetch('p1-connection/serial-ports')).json()) as Array<{ path: string }>);
+    const listed = await page.locator('#p1-connection-port-list li').evaluateAll((items) => items.map((li) => li.getAttribute('data-path')));
+    assert.deepEqual(
+      listed,
+      offered.map((p) => p.path),
+      'every port the runtime finds, in its order',
+    );
+    const firstPlain = listed.findIndex((p) => !String(p).startsWith('/dev/serial/by-id/'));
+    assert.ok(
+      listed.slice(firstPlain < 0 ? listed.length : firstPlain).every((p) => !String(p).startsWith('/dev/serial/by-id/')),
+      '/dev/serial/by-id/… first',
+    );
+    assert.equal(await portInput.inputValue(), '', 'nothing filled in before the user picks');
+    if (listed.length > 0) {
+      await page.locator('#p1-connection-port-list li').first().click();
+      assert.equal(await portInput.inputValue(), listed[0]);
+    }
+    await page.locator('#node-config-input-serialFraming').selectOption('custom');
+    for (const [field, text] of [
+      ['baudRate', 'Baud rate'],
+      ['dataBits', 'Data bits'],
+      ['parity', 'Parity'],
+      ['stopBits', 'Stop bits'],
+    ]) {
+      const label = page.locator(`label[for="node-config-input-${field}"]`);
+      assert.equal(await label.isVisible(), true, `${field} has a visible label`);
+      assert.equal((await label.innerText()).trim(), text);
+    }
+    await expectValidation('#node-config-input-baudRate', 'fast', '9600');
+    await page.locator('#node-config-input-serialFraming').selectOption('dsmr45');
+    await page.locator('#node-config-input-source').selectOption('tcp-server');
+    await expectValidation('#node-config-input-bindAddress', 'not an ip', '192.168.1.10');
+    await expectValidation('#node-config-input-bindAddress', '192.168.1.300', 'fd00::1');
+    assert.equal(await markedInvalid('#node-config-input-bindAddress', ''), false, 'empty = every interface');
+    // Every source's text fits its select, and the key placeholder its field (the text's width measured in the field's font).
+    const cutOff = await page.evaluate(() => {
+      const context = document.createElement('canvas').getContext('2d')!;
+      const fits = (el: HTMLElement, text: string, reserve: number) => {
+        const style = getComputedStyle(el);
+        context.font = `${style.fontSize} ${style.fontFamily}`;
+        return context.measureText(text).width + reserve <= el.clientWidth;
+      };
+      const source = document.getElementById('node-config-input-source') as HTMLSelectElement;
+      const key = document.getElementById('node-config-input-decryptionKey') as HTMLInputElement;
+      return [...[...source.options].filter((o) => !fits(source, o.text, 30)).map((o) => o.text), ...(fits(key, key.placeholder, 12) ? [] : [key.placeholder])];
+    });
+    assert.deepEqual(cutOff, [], 'texts cut off');
+    await cancel();
+    await cancel();
+  });
+
+  it('labels: an unnamed connection by what it reads, an unnamed p1-in by its connection; every node its own icon', async () => {
+    await showEditor();
+    const labels = await page.evaluate(() => {
+      const red = (window as unknown as { RED: { nodes: { getType(t: string): { label(this: unknown): string; _: unknown } } } }).RED;
+      const def = red.nodes.getType('p1-connection');
+      const label = (props: Record<string, unknown>) => def.label.call({ _: def._, ...props });
+      return [
+        label({ source: 'simulator', simulatorProfile: 'nl-dsmr5' }),
+        label({ source: 'serial', serialPort: '/dev/ttyUSB0' }),
+        label({ source: 'tcp-client', host: '192.168.1.40', port: 8088 }),
+        label({ source: 'tcp-server', listenPort: 8088 }),
+        label({ source: 'http', httpHost: '192.168.1.60' }),
+        label({ name: 'Meter cupboard', source: 'serial', serialPort: '/dev/ttyUSB0' }),
+      ];
+    });
+    assert.deepEqual(labels, [
+      'Simulator: Dutch DSMR 5 with gas meter',
+      '/dev/ttyUSB0',
+      'TCP 192.168.1.40:8088',
+      'TCP server on port 8088',
+      'HTTP 192.168.1.60',
+      'Meter cupboard',
+    ]);
+    const icons = await page.evaluate(() => {
+      const red = (window as unknown as { RED: { nodes: { getType(t: string): { icon?: string } } } }).RED;
+      return ['p1-in', 'p1-parse', 'p1-filter-obis', 'p1-energy', 'p1-homeassistant', 'p1-connection'].map((type) => red.nodes.getType(type).icon);
+    });
+    assert.equal(new Set(icons).size, icons.length, `one icon per node: ${icons}`);
+  });
+
+  it('status texts stay under their node: a retry on a long serial path, measured in the rendered SVG', async () => {
+    await showEditor();
+    const missingPort = '/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KDAX3-if00-port0-unplugged';
+    const flow = [
+      { id: 'sw.tab', type: 'tab', label: 'status width' },
+      { id: 'sw.conn', type: 'p1-connection', source: 'serial', serialPort: missingPort, serialFraming: 'dsmr45' },
+      { id: 'sw.in', type: 'p1-in', z: 'sw.tab', name: 'P1 meter', connection: 'sw.conn', x: 150, y: 80, wires: [[], []] },
+      { id: 'sw.unnamed', type: 'p1-in', z: 'sw.tab', name: '', connection: demoNode('p1-connection'), x: 150, y: 180, wires: [[], []] },
+    ];
+    type Editor = { RED: { view: { importNodes(n: unknown, o: unknown): void }; workspaces: { show(id: string): void } } };
+    await page.evaluate((nodes) => {
+      const red = (window as unknown as Editor).RED;
+      red.view.importNodes(nodes, { addFlow: false });
+      red.workspaces.show('sw.tab');
+    }, flow);
+    await page.locator('#red-ui-header-button-deploy').click();
+    const status = page.locator('[id="sw.in"] .red-ui-flow-node-status-label');
+    await page
+      .waitForFunction(() => /^retry in \d+ s$/.test(document.querySelector('[id="sw.in"] .red-ui-flow-node-status-label')?.textContent ?? ''), undefined, {
+        timeout: 30000,
+      })
+      .catch(async (error) => {
+        throw new Error(`status "${await status.textContent()}": ${error}`);
+      });
+    const measured = await page.evaluate(() => {
+      const node = document.querySelector('[id="sw.in"]')!;
+      const body = node.querySelector('rect.red-ui-flow-node')!.getBoundingClientRect();
+      const label = node.querySelector('.red-ui-flow-node-status-label') as SVGTextElement;
+      return { width: label.getBoundingClientRect().right - body.left, nodeWidth: body.width, textLength: label.getComputedTextLength() };
+    });
+    assert.ok(measured.textLength > 0);
+    assert.ok(measured.width <= measured.nodeWidth + 20, `status ${measured.width} px wide under a node of ${measured.nodeWidth} px`);
+    const unnamed = await page.locator('[id="sw.unnamed"] .red-ui-flow-node-label').textContent();
+    assert.equal(unnamed?.trim(), 'Simulated NL meter', 'an unnamed p1-in shows its connection');
+    await page.evaluate(() => (window as unknown as Editor).RED.workspaces.show('demo.tab'));
+  });
+
   it('the demo dashboard shows live values that change', async () => {
     await page.goto(new URL('dashboard', url).toString());
     const live = page.locator('.nrdb-ui-gauge-value, .nrdb-ui-table');
@@ -320,5 +446,61 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await filled('Peak this month (kW)', /\d+\.\d+/);
     await filled('12-month average (kW)', /\d+\.\d+/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+
+    // A phone, 390 px wide: the per-phase table shows every column, none cut off or scrolled away.
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.reload();
+      await page.locator('.nrdb-ui-table td').first().waitFor();
+      await filled('Drawn today (kWh)', /\d+\.\d+/);
+      const tables = await page.locator('.nrdb-ui-table').evaluateAll((els) =>
+        els.map((el) => {
+          const box = el.getBoundingClientRect();
+          const scroller = el.querySelector('.v-table__wrapper') ?? el;
+          return {
+            right: box.right,
+            hidden: scroller.scrollWidth - scroller.clientWidth,
+            headers: [...el.querySelectorAll('th')].map((th) => (th as HTMLElement).innerText.trim()),
+          };
+        }),
+      );
+      const phases = tables.find((t) => t.headers.includes('Phase'));
+      assert.ok(phases, `the per-phase table: ${JSON.stringify(tables)}`);
+      assert.deepEqual(phases.headers, ['Phase', 'kW', 'V', 'A']);
+      for (const table of tables) {
+        assert.ok(table.right <= 390 && table.hidden <= 1, `table ${table.headers.join(', ')} fits 390 px: ${JSON.stringify(table)}`);
+      }
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-mobile.png'), fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 860 });
+    }
+  });
+  it('imports every example one after another into one editor without a conflict ("nodes that already exist")', async () => {
+    await page.goto(url);
+    // The editor has loaded the deployed flows (the ids an import could clash with).
+    await page.waitForFunction(
+      (id) => Boolean((window as unknown as { RED?: { nodes?: { node(id: string): unknown } } }).RED?.nodes?.node(id)),
+      demoNode('p1-in'),
+    );
+    const served = await page.evaluate(async () => {
+      const listing = (await (await fetch('library/examples/flows/node-red-contrib-dsmr-p1')).json()) as Array<{ fn?: string }>;
+      return listing.flatMap((entry) => (entry.fn ? [entry.fn] : []));
+    });
+    assert.ok(served.length >= 10, `examples offered: ${served}`);
+    const importExample = (name: string) =>
+      page.evaluate(async (example) => {
+        const nodes = await (await fetch(`library/examples/flows/node-red-contrib-dsmr-p1/${encodeURIComponent(example)}`)).json();
+        const red = (window as unknown as { RED: { view: { importNodes(n: unknown, o: unknown): void } } }).RED;
+        try {
+          red.view.importNodes(nodes, { addFlow: true });
+          return 'imported';
+        } catch (error) {
+          return `${(error as { code?: string }).code}: ${(error as Error).message}`;
+        }
+      }, name);
+    for (const name of served) assert.equal(await importExample(name), 'imported', name);
+    // The check is live: the same example a second time is refused as a conflict.
+    assert.match(await importExample(served[0]), /^import_conflict/);
+    assert.equal(await page.locator('.red-ui-flow-node-unknown').count(), 0, 'no unknown node types');
   });
 });

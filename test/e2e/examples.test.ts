@@ -358,7 +358,8 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
       assert.equal(telegram.powerDelivered, registerValue(text, '1-0:1.7.0'));
 
       dongle.behaviour = { status: 403 };
-      await c.waitForStatus('ex10.in', (s) => /^retry in \d+ s: HTTP 403: API disabled\?/.test(s.text ?? ''));
+      await c.waitForStatus('ex10.in', (s) => /^retry in \d+ s$/.test(s.text ?? ''));
+      await c.waitForDebug('connection state', (m) => /^retry in \d+ s: HTTP 403: API disabled\?/.test(String((m.value as { detail?: string }).detail)));
       assert.equal(c.from('telegram').length, 1, 'the telegram served again and again is shown once');
     });
   });

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { EmitGate } from '../../src/nodes/p1-in/emit-gate';
 import { FlowsStartedQueue } from '../../src/nodes/p1-in/flows-started';
 import { HealthPacer } from '../../src/nodes/p1-in/health-pacer';
-import { formatSummary, statusFor } from '../../src/nodes/shared/node-status';
+import { describeState, formatSummary, statusFor } from '../../src/nodes/shared/node-status';
 import { ProblemLog } from '../../src/connection/problem-log';
 import { REPO_ROOT } from '../support/paths';
 
@@ -85,25 +85,29 @@ describe('node status for a connection state', () => {
     return (text as string).replace(/__(\w+)__/g, (_m, name: string) => String(subs[name]));
   };
 
-  it('every phase has a fill, a shape and a readable text from the catalog', () => {
-    const cases: Array<[ConnectionState, string, string, RegExp]> = [
-      [{ phase: 'idle' }, 'grey', 'ring', /^not in use$/],
-      [{ phase: 'connecting', detail: '/dev/ttyUSB0 115200 8N1' }, 'yellow', 'ring', /^connecting \/dev\/ttyUSB0 115200 8N1$/],
-      [{ phase: 'waiting' }, 'green', 'ring', /^connected, waiting for data$/],
-      [{ phase: 'waiting', detail: '/dev/ttyUSB0 115200 8N1 — receiving garbage' }, 'green', 'ring', /^waiting for data: .*garbage$/],
-      [{ phase: 'waiting', problem: 'wrong key' }, 'yellow', 'ring', /^connected, no telegram: wrong key$/],
-      [{ phase: 'receiving', summary }, 'green', 'dot', /^1\.23 kW ↓ 0\.40 kW ↑ · 12:03:04$/],
-      [{ phase: 'stalled', silentForMs: 31_400 }, 'yellow', 'dot', /^no telegram for 31 s$/],
-      [{ phase: 'reconnecting', inMs: 4500, reason: 'connection refused' }, 'yellow', 'ring', /^retry in 5 s: connection refused$/],
-      [{ phase: 'closed' }, 'grey', 'ring', /^closed$/],
-      [{ phase: 'closed', detail: 'replay finished' }, 'grey', 'ring', /^closed: replay finished$/],
-      [{ phase: 'failed', reason: 'no serial port given' }, 'red', 'dot', /^failed: no serial port given$/],
+  // The status is a few words (it is drawn under the node); the health message's detail has them all.
+  it('every phase has a fill, a shape, a short status text and a full description from the catalog', () => {
+    const missingPort = 'cannot open /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KDAX3-if00-port0: No such file or directory';
+    const cases: Array<[ConnectionState, string, string, RegExp, RegExp]> = [
+      [{ phase: 'idle' }, 'grey', 'ring', /^not in use$/, /^not in use$/],
+      [{ phase: 'connecting', detail: '/dev/ttyUSB0 115200 8N1' }, 'yellow', 'ring', /^connecting$/, /^connecting \/dev\/ttyUSB0 115200 8N1$/],
+      [{ phase: 'waiting' }, 'green', 'ring', /^waiting for data$/, /^connected, waiting for data$/],
+      [{ phase: 'waiting', detail: '/dev/ttyUSB0 115200 8N1 — receiving garbage' }, 'green', 'ring', /^waiting for data$/, /^waiting for data: .*garbage$/],
+      [{ phase: 'waiting', problem: 'wrong key' }, 'yellow', 'ring', /^no valid telegram$/, /^connected, no telegram: wrong key$/],
+      [{ phase: 'receiving', summary }, 'green', 'dot', /^1\.23 kW ↓ 0\.40 kW ↑ · 12:03:04$/, /^1\.23 kW ↓ 0\.40 kW ↑ · 12:03:04$/],
+      [{ phase: 'stalled', silentForMs: 31_400 }, 'yellow', 'dot', /^no telegram for 31 s$/, /^no telegram for 31 s$/],
+      [{ phase: 'reconnecting', inMs: 4500, reason: missingPort }, 'yellow', 'ring', /^retry in 5 s$/, /^retry in 5 s: cannot open .*-port0: No such file or directory$/],
+      [{ phase: 'closed' }, 'grey', 'ring', /^closed$/, /^closed$/],
+      [{ phase: 'closed', detail: 'replay finished' }, 'grey', 'ring', /^closed: replay finished$/, /^closed: replay finished$/],
+      [{ phase: 'failed', reason: 'no serial port given' }, 'red', 'dot', /^failed: no serial port given$/, /^failed: no serial port given$/],
+      [{ phase: 'failed', reason: 'host "http://127.0.0.1/" is not a host name or IP address' }, 'red', 'dot', /^failed: host "http:\/\/127\.0\.0\.1\/"…$/, /IP address$/],
     ];
-    for (const [state, fill, shape, text] of cases) {
+    for (const [state, fill, shape, text, description] of cases) {
       const status = statusFor(state, translate);
       assert.equal(status.fill, fill, state.phase);
       assert.equal(status.shape, shape, state.phase);
       assert.match(status.text!, text);
+      assert.match(describeState(state, translate), description);
     }
   });
 

@@ -46,7 +46,7 @@ describe('p1-connection polling an HTTP dongle (HomeWizard P1 meter API)', funct
     assert.equal(dongle.maxInFlight, 1);
   });
 
-  // Each disruption: the status says why, the node retries, and resumes without repeating a telegram.
+  // Each disruption: the health message says why, the node retries, and resumes without repeating a telegram.
   const disruptions: Array<[string, RegExp, (d: FakeDongle) => Promise<() => Promise<void>>]> = [
     ['answers 503 (no telegram from the meter)', /^retry in \d+ s: .*HTTP 503/, async (d) => {
       d.behaviour = { status: 503 };
@@ -72,9 +72,10 @@ describe('p1-connection polling an HTTP dongle (HomeWizard P1 meter API)', funct
       await waitFor(() => received.length === 1, 'the first telegram', 8000);
 
       const restore = await disrupt(dongle);
-      await waitForStatusSequence('in', [/kW ↓/, reason], 10_000);
+      await waitForStatusSequence('in', [/kW ↓/, /^retry in \d+ s$/], 10_000);
+      await waitFor(() => health.some((m) => reason.test(m.payload.detail)), `the reason ${reason} in the health output`, 10_000);
       await restore();
-      await waitForStatusSequence('in', [/kW ↓/, reason, /^connecting/], 10_000);
+      await waitForStatusSequence('in', [/kW ↓/, /^retry in \d+ s$/, /^connecting/], 10_000);
       await meterSends(2, 3, received);
 
       assert.deepEqual(received.map(telegramNumber), [1, 2, 3]);
@@ -90,8 +91,12 @@ describe('p1-connection polling an HTTP dongle (HomeWizard P1 meter API)', funct
       ...p1InWithOutputs('in1', 'url'),
       ...p1InWithOutputs('in2', 'fast'),
     ]);
-    await waitForStatusSequence('in1', [/^failed: host "http:\/\/127\.0\.0\.1\/" is not a host name or IP address/]);
-    await waitForStatusSequence('in2', [/^failed: poll interval "0\.1" must be from 0\.5 to 60 seconds/]);
+    const [health1, health2] = [recorder('in1-health'), recorder('in2-health')];
+    await waitForStatusSequence('in1', [/^failed: host "http:/]);
+    await waitForStatusSequence('in2', [/^failed: poll interval/]);
+    await waitFor(() => health1.length === 1 && health2.length === 1, 'both health messages');
+    assert.match(health1[0].payload.detail, /^failed: host "http:\/\/127\.0\.0\.1\/" is not a host name or IP address/);
+    assert.match(health2[0].payload.detail, /^failed: poll interval "0\.1" must be from 0\.5 to 60 seconds/);
     assert.equal(dongle.requests, 0);
   });
 });

@@ -147,7 +147,7 @@ describe('p1-connection line check next to a deployed connection', function () {
     const received = recorder('in-out');
     let n = 0;
     const meter = () => pty.write(numberedTelegram(++n));
-    await waitFor(() => statusesOf('in').some((s) => /115200 8N1/.test(s.text ?? '')), 'the deployed connection to open the port');
+    await waitFor(() => statusesOf('in').some((s) => /^waiting for data$/.test(s.text ?? '')), 'the deployed connection to open the port');
     // The dialog names the device by its real path; the deployed node uses the link: the same port.
     const { status, body } = await postCheck({ source: 'serial', serialPort: fs.realpathSync(pty.a), serialFraming: 'dsmr23', seconds: 3 }, meter);
     assert.equal(status, 200, JSON.stringify(body));

@@ -59,8 +59,11 @@ describe('p1-connection: two connections on one serial port', function () {
   it('other settings: the second fails with a status that names the connection holding the port', async () => {
     await helper.load(NODES, [serial('one', 'meter', 'dsmr45'), serial('two', 'old meter', 'dsmr23'), ...p1InWithOutputs('in1', 'one'), ...p1InWithOutputs('in2', 'two')]);
     const r1 = recorder('in1-out');
+    const health2 = recorder('in2-health');
     await waitFor(() => statusesOf('in2').at(-1)?.fill === 'red', 'the second to fail');
-    assert.match(statusesOf('in2').at(-1)!.text!, /already opened by p1-connection "meter" with other settings \(dsmr45\)/);
+    assert.match(statusesOf('in2').at(-1)!.text!, /^failed: /);
+    await waitFor(() => health2.length === 1, 'the health message of the second');
+    assert.match(health2[0].payload.detail, /already opened by p1-connection "meter" with other settings \(dsmr45\)/);
     await waitFor(() => /^waiting for data/.test(statusesOf('in1').at(-1)?.text ?? ''), 'the first to open the port');
     pty.write(numberedTelegram(1));
     await waitFor(() => r1.length === 1, 'the first to keep reading');

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import type { ConnectionState } from '../../src/connection/connection-state';
 import type { ConnectionHandle } from '../../src/connection/meter-connection';
 import { helper, logLines, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor } from './connection-harness';
 
@@ -13,6 +14,14 @@ function tcpServer(port: number, extra: Record<string, unknown> = {}) {
 }
 
 const connection = () => (helper.getNode('server') as unknown as { connection: ConnectionHandle }).connection;
+
+/** The connection's states in full words (the short status leaves out the client count and the reason). */
+function describedStates(): string[] {
+  const server = helper.getNode('server') as unknown as { connection: ConnectionHandle; describe(state: ConnectionState): string };
+  const described: string[] = [];
+  server.connection.subscribe({ onTelegram() {}, onState: (state) => described.push(server.describe(state)) });
+  return described;
+}
 const warnings = () => logLines().filter((l) => l.level === 30).map((l) => l.msg);
 
 /** Connects, retrying while the node's server is still starting. */
@@ -76,9 +85,10 @@ describe('p1-connection as a TCP server on a LAN', function () {
     const port = await unusedTcpPort();
     await helper.load(NODES, [tcpServer(port, { maxClients: 2 }), ...p1InWithOutputs('in', 'server')]);
     const received = recorder('in-out');
+    const states = describedStates();
     const [meter, other] = [await connect(port), await connect(port)];
     sockets.push(meter, other);
-    await waitFor(() => /2 clients/.test(statusesOf('in').at(-1)?.text ?? ''), 'two clients in the status');
+    await waitFor(() => /2 clients/.test(states.at(-1) ?? ''), 'two clients in the state');
     const third = await connect(port);
     sockets.push(third);
     await closedByServer(third);
@@ -115,7 +125,8 @@ describe('p1-connection as a TCP server on a LAN', function () {
     await helper.unload();
 
     await helper.load(NODES, [tcpServer(port, { allowedClients: '192.168.1.0/24 esp-p1.local' }), ...p1InWithOutputs('in', 'server')]);
-    await waitFor(() => /esp-p1\.local/.test(statusesOf('in').at(-1)?.text ?? ''), 'the failed status');
+    const health = recorder('in-health');
+    await waitFor(() => health.some((m) => /esp-p1\.local/.test(m.payload.detail)), 'the failed health message naming the entry');
     assert.equal(statusesOf('in').at(-1)?.fill, 'red');
   });
 

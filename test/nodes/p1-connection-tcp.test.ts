@@ -60,7 +60,7 @@ describe('p1-connection as TCP client of a P1 bridge', function () {
       await sendNumbered(bridge, 4, 6, received);
 
       assertEachOnceInOrder(received, [1, 2, 3, 4, 5, 6]);
-      await waitForStatusSequence('in', [/^connecting/, /^waiting for data/, /kW ↓/, /^retry in \d+ s: /, /^connecting/, /^waiting for data/, /kW ↓/]);
+      await waitForStatusSequence('in', [/^connecting/, /^waiting for data/, /kW ↓/, /^retry in \d+ s$/, /^connecting/, /^waiting for data/, /kW ↓/]);
       // One health message per retry ('reconnecting'; its 'connecting' adds none), at most one per
       // second: a phase that lasts less than that (a 'waiting' just before the first telegram, a
       // 'receiving' cut short by the next idle timeout) is overtaken by the next one.
@@ -90,7 +90,7 @@ describe('p1-connection as TCP client of a P1 bridge', function () {
       await helper.load(NODES, [tcpClient('link', peer.port, { connectTimeout: 0.5, maxBackoff: 60 }), ...p1InWithOutputs('in', 'link')]);
       const health = recorder('in-health');
       const reason = `no answer from 127.0.0.1:${peer.port} within 0.5 s`;
-      const retry = (seconds: number) => new RegExp(`^retry in ${seconds} s: ${reason.replace(/\./g, '\\.')}$`);
+      const retry = (seconds: number) => new RegExp(`^retry in ${seconds} s$`);
       await waitForStatusSequence('in', [/^connecting/, retry(1), /^connecting/, retry(2), /^connecting/, retry(4)], 15_000);
       const retries = () => health.filter((m) => m.payload.state === 'reconnecting').map((m) => m.payload.detail);
       await waitFor(() => retries().length >= 3, 'three health messages "reconnecting"');

@@ -10,4 +10,6 @@ import type { NodeStatus, RuntimeNode } from './node-red';
 export interface P1ConnectionNode extends RuntimeNode {
   connection: ConnectionHandle;
   statusFor(state: ConnectionState): NodeStatus;
+  /** The state in full words (the reason too): the health message's detail. */
+  describe(state: ConnectionState): string;
 }
