@@ -72,7 +72,7 @@ function catalogue(packages) {
   const modules = [];
   for (const [name, versions] of packages) {
     const manifest = versions.get(newest(versions.keys()));
-    const nodes = manifest['node-red'] && manifest['node-red'].nodes;
+    const nodes = manifest['node-red']?.nodes;
     if (nodes && name !== require(path.join(ROOT, 'package.json')).name) {
       modules.push({ id: name, version: manifest.version, types: Object.keys(nodes) });
     }
@@ -103,7 +103,7 @@ async function main() {
   const axios = require(require.resolve('axios', { paths: [path.join(NODE_RED_DEV, 'src')] }));
   axios.interceptors.request.use((config) => {
     for (const upstream of UPSTREAM) {
-      if (config.url && config.url.startsWith(upstream)) config.url = local + config.url.slice(upstream.length);
+      if (config.url?.startsWith(upstream)) config.url = local + config.url.slice(upstream.length);
     }
     return config;
   });

@@ -270,7 +270,7 @@ function requiredText(value: unknown, reason: string): string {
 /** A host name or IP address; catches the common mistake of pasting a URL ("http://…/"). */
 function hostName(value: unknown): string {
   const host = requiredText(value, 'no host given');
-  if (!/^[A-Za-z0-9._:\-]+$/.test(host)) throw new ConfigError(`host "${host}" is not a host name or IP address`);
+  if (!/^[A-Za-z0-9._:-]+$/.test(host)) throw new ConfigError(`host "${host}" is not a host name or IP address`);
   return host;
 }
 

@@ -27,10 +27,9 @@ interface P1FilterObisDef extends NodeDef {
 export = function register(RED: NodeRedApi): void {
   function P1FilterObisNode(this: InputNode, def: P1FilterObisDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
     const values = Array.isArray(def.values) ? def.values.filter((v): v is string => typeof v === 'string') : [];
     const invalid = invalidSelectors(values);
-    if (invalid.length > 0) node.warn(RED._('p1-filter-obis.errors.invalidValues', { values: invalid.join(', ') }));
+    if (invalid.length > 0) this.warn(RED._('p1-filter-obis.errors.invalidValues', { values: invalid.join(', ') }));
     const mode: FilterMode = def.mode === 'object' || def.mode === 'ports' ? def.mode : 'split';
     const selection = new ObisSelection({
       values,
@@ -42,7 +41,7 @@ export = function register(RED: NodeRedApi): void {
       minIntervalMs: nonNegative(def.minInterval) * 1000,
     });
 
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       try {
         if (!isTelegram(msg.payload)) {
           done(new Error(RED._('p1-filter-obis.errors.notTelegram')));

@@ -85,7 +85,7 @@ const MAX_HEADER_LINE = 128;
 /** How many headers inside a telegram with a failing CRC are tried, latest first. */
 const MAX_RESTART_TRIES = 4;
 
-const enum Mode {
+enum Mode {
   /** Between frames: skipping until a `/`, or 0xDB at the start of a line. */
   Hunting,
   /** After a `/` in the middle of a line: is a header mark (`ISK5`) next? */

@@ -72,7 +72,7 @@ export function interpretTelegram(scanned: ScannedTelegram, context: ParseContex
   const readingRanks = new Map<MbusDevice, number>();
   for (const { meanings, channel, object } of scanned.lines) {
     if (!meanings) continue;
-    const definition = (meanings.byProfile && meanings.byProfile[profile.name]) || meanings.fallback;
+    const definition = meanings.byProfile?.[profile.name] || meanings.fallback;
     object.name = definition.name; // the scanner named it by the general meaning
     if (channel !== 0) addToDevice(deviceFor(telegram.mbus, channel), definition.name, object, readingRanks);
     else addFlatField(telegram, definition, object, context);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Backoff } from './backoff';
+import type { Backoff } from './backoff';
 import type { Transport, TransportState } from './transport';
 
 /**

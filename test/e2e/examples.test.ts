@@ -120,7 +120,7 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
       const example = loadExample(file);
       assert.equal(example[0].type, 'comment', `${file} starts with a comment`);
       assert.ok(String(example[0].info ?? '').includes('Change'), `${file}: the comment says what to change`);
-      example.forEach((n) => used.add(n.type));
+      for (const n of example) used.add(n.type);
     }
     for (const type of NODE_TYPES) assert.ok(used.has(type), `${type} is in an example`);
   });
@@ -268,7 +268,9 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     assert.ok(warning.secondsLeft > 0 && warning.secondsLeft <= 900);
     await c.waitForDebug('capacity', (m) => c.from('capacity').indexOf(m) >= 2);
     // Alarm messages come when the alarm turns on and off (solar may bring the projection down), not on every telegram.
-    c.from('warning').forEach((m, i) => assert.equal((m.value as { active: boolean }).active, i % 2 === 0, `warning ${i}`));
+    c.from('warning').forEach((m, i) => {
+      assert.equal((m.value as { active: boolean }).active, i % 2 === 0, `warning ${i}`);
+    });
     assert.ok(c.from('warning').length < c.from('capacity').length);
   });
 
