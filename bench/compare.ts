@@ -79,11 +79,7 @@ function kinds(): Array<[string, string[]]> {
   };
   const nl = stream('nl-dsmr5');
   const be = stream('be-fluvius');
-  return [
-    [`Simulated NL stream (${nl.length})`, nl],
-    [`Simulated BE stream (${be.length})`, be],
-    ...corpusKinds(),
-  ];
+  return [[`Simulated NL stream (${nl.length})`, nl], [`Simulated BE stream (${be.length})`, be], ...corpusKinds()];
 }
 
 /** Real telegrams with a valid CRC that every contender reads without throwing, by DSMR generation. */

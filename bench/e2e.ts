@@ -48,7 +48,9 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
   // Tail latency on a shared machine depends on what else runs: say how busy it was.
   const loadBefore = os.loadavg()[0];
   const latency = await measureLatency(helper, nodes, telegram);
-  console.log(`e2e latency (TCP write → p1-in message, ${LATENCY_TELEGRAMS} telegrams): median ${latency.medianMs.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms (goal < 2 ms p99)`);
+  console.log(
+    `e2e latency (TCP write → p1-in message, ${LATENCY_TELEGRAMS} telegrams): median ${latency.medianMs.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms (goal < 2 ms p99)`,
+  );
   const cpu = await measureCpu(helper, nodes, telegram);
   console.log(
     `e2e CPU (${METERS} TCP meters at 1 telegram/s, ${cpu.seconds.toFixed(1)} s): ${cpu.percentOfOneCore.toFixed(2)} % of one core, ` +
@@ -125,7 +127,11 @@ async function measureLatency(helper: Helper, nodes: unknown[], telegram: Buffer
   }
 }
 
-async function measureCpu(helper: Helper, nodes: unknown[], telegram: Buffer): Promise<{ seconds: number; telegrams: number; percentOfOneCore: number; microsecondsPerTelegram: number }> {
+async function measureCpu(
+  helper: Helper,
+  nodes: unknown[],
+  telegram: Buffer,
+): Promise<{ seconds: number; telegrams: number; percentOfOneCore: number; microsecondsPerTelegram: number }> {
   const meters = await startMeters(telegram);
   try {
     const flow: FlowNode[] = [{ id: 'sink', type: 'helper' }];

@@ -51,7 +51,9 @@ export async function runEnergyBench(): Promise<Record<string, unknown>> {
       return takeTelegram(book, telegrams[i++], 'meter', 0, energySettings);
     });
     const stateBytes = JSON.stringify(book).length;
-    console.log(`  ${kind.padEnd(22)} parse ${parse.toFixed(2).padStart(6)} µs/telegram   p1-energy ${energy.toFixed(2).padStart(6)} µs/telegram (${Math.round((100 * energy) / parse)} % of parsing)   state ${stateBytes} bytes/meter`);
+    console.log(
+      `  ${kind.padEnd(22)} parse ${parse.toFixed(2).padStart(6)} µs/telegram   p1-energy ${energy.toFixed(2).padStart(6)} µs/telegram (${Math.round((100 * energy) / parse)} % of parsing)   state ${stateBytes} bytes/meter`,
+    );
     results[kind] = { parseMicroseconds: parse, energyMicroseconds: energy, stateBytes };
   }
   return results;

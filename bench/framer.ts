@@ -76,10 +76,18 @@ export async function runFramerBench(): Promise<Record<string, unknown>> {
   const telegramsPerPass = telegrams / (reading.passes + 5);
   const telegramsPerSecond = (telegramsPerPass * reading.passes) / reading.seconds;
 
-  console.log(`  framer: ${megabytesPerSecond.toFixed(1)} MB/s over a ${(stream.length / 1024).toFixed(0)} KB corpus stream (${framesPerPass} frames per pass, chunks of 1–4096 bytes)`);
+  console.log(
+    `  framer: ${megabytesPerSecond.toFixed(1)} MB/s over a ${(stream.length / 1024).toFixed(0)} KB corpus stream (${framesPerPass} frames per pass, chunks of 1–4096 bytes)`,
+  );
   console.log(`  framer by CPU time: ${megabytesPerCpuSecond.toFixed(1)} MB/s (goal > 100 MB/s)`);
-  console.log(`  framer on hostile streams (CPU time): ${Object.entries(hostile).map(([name, rate]) => `${name} ${rate.toFixed(0)} MB/s`).join(', ')}`);
-  console.log(`  reader (frame + decrypt + parse): ${telegramsPerSecond.toFixed(0)} telegrams/s, ${(1e6 / telegramsPerSecond).toFixed(1)} µs/telegram (${telegramsPerPass} telegrams per pass)`);
+  console.log(
+    `  framer on hostile streams (CPU time): ${Object.entries(hostile)
+      .map(([name, rate]) => `${name} ${rate.toFixed(0)} MB/s`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  reader (frame + decrypt + parse): ${telegramsPerSecond.toFixed(0)} telegrams/s, ${(1e6 / telegramsPerSecond).toFixed(1)} µs/telegram (${telegramsPerPass} telegrams per pass)`,
+  );
   return {
     corpusBytes: stream.length,
     chunks: chunks.length,

@@ -67,7 +67,17 @@ function flow(bridgePort: number): unknown[] {
   return [
     { id: 'tab', type: 'tab', label: 'flood' },
     { id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: bridgePort, connectTimeout: 5, idleTimeout: 0, maxBackoff: 1 },
-    { id: 'in', type: 'p1-in', z: 'tab', connection: 'link', output: 'parsed', topic: '', rateLimit: 0, changeField: '', wires: [['tap-telegrams'], ['tap-health']] },
+    {
+      id: 'in',
+      type: 'p1-in',
+      z: 'tab',
+      connection: 'link',
+      output: 'parsed',
+      topic: '',
+      rateLimit: 0,
+      changeField: '',
+      wires: [['tap-telegrams'], ['tap-health']],
+    },
     { id: 'tap-telegrams', type: 'debug', z: 'tab', name: 'telegrams', active: true, tosidebar: false, console: true, complete: 'topic', wires: [] },
     { id: 'tap-health', type: 'debug', z: 'tab', name: 'health', active: true, tosidebar: false, console: true, complete: 'payload.state', wires: [] },
   ];

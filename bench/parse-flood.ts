@@ -37,13 +37,30 @@ function rssMegabytes(): number {
 
 /** The error lines p1-parse wrote to the Node-RED log since `from` (no Catch node: every error is logged). */
 function errorLines(helper: Helper, from: number): string[] {
-  return helper.log().getCalls().slice(from).filter((call) => call.args[0]?.level === ERROR_LEVEL).map((call) => String(call.args[0].msg));
+  return helper
+    .log()
+    .getCalls()
+    .slice(from)
+    .filter((call) => call.args[0]?.level === ERROR_LEVEL)
+    .map((call) => String(call.args[0].msg));
 }
 
 async function flood(helper: Helper, input: string, messageSize: number): Promise<Record<string, number>> {
   const flow = [
     { id: 'tab', type: 'tab' },
-    { id: 'parse', z: 'tab', x: 100, y: 100, type: 'p1-parse', property: 'payload', sourceKey: 'topic', output: 'parsed', crcPolicy: 'drop', maxTelegramSize: 8192, wires: [[]] },
+    {
+      id: 'parse',
+      z: 'tab',
+      x: 100,
+      y: 100,
+      type: 'p1-parse',
+      property: 'payload',
+      sourceKey: 'topic',
+      output: 'parsed',
+      crcPolicy: 'drop',
+      maxTelegramSize: 8192,
+      wires: [[]],
+    },
   ];
   await helper.load([require('../src/nodes/p1-parse')], flow);
   const from = helper.log().getCalls().length;
@@ -63,7 +80,15 @@ async function flood(helper: Helper, input: string, messageSize: number): Promis
   }
   const lines = errorLines(helper, from);
   const logChars = lines.reduce((sum, line) => sum + line.length, 0);
-  const result = { messages, errorLogLines: lines.length, logChars, longestLine: Math.max(0, ...lines.map((l) => l.length)), rssBefore, peakRss, rssAfter: rssMegabytes() };
+  const result = {
+    messages,
+    errorLogLines: lines.length,
+    logChars,
+    longestLine: Math.max(0, ...lines.map((l) => l.length)),
+    rssBefore,
+    peakRss,
+    rssAfter: rssMegabytes(),
+  };
   await helper.unload();
   return result;
 }

@@ -37,14 +37,18 @@ export async function runParseBench(): Promise<Record<string, unknown>> {
   const calibration = nanosecondsPerCharacter(streams[0][0]);
   const results: Record<string, unknown> = { loadAverage1m: os.loadavg()[0], plainLoopNanosecondsPerCharacter: calibration };
   // The same figures mean different things on a Raspberry Pi Zero, a laptop and a loaded CI box.
-  console.log(`  machine: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; a plain charCodeAt loop takes ${calibration.toFixed(2)} ns/character`);
+  console.log(
+    `  machine: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; a plain charCodeAt loop takes ${calibration.toFixed(2)} ns/character`,
+  );
 
   STREAMS.forEach(([kind], s) => {
     const stream = streams[s];
     let next = 0;
     const microseconds = microsecondsPerCall(() => parseTelegram(stream[next++ % STREAM_TELEGRAMS]));
     const perSecond = Math.round(1e6 / microseconds);
-    console.log(`  ${kind.padEnd(32)} ${microseconds.toFixed(2).padStart(7)} µs/telegram  ${perSecond.toLocaleString('en').padStart(10)} telegrams/s  (${STREAM_TELEGRAMS} different telegrams in turn)`);
+    console.log(
+      `  ${kind.padEnd(32)} ${microseconds.toFixed(2).padStart(7)} µs/telegram  ${perSecond.toLocaleString('en').padStart(10)} telegrams/s  (${STREAM_TELEGRAMS} different telegrams in turn)`,
+    );
     results[kind] = { microsecondsPerTelegram: microseconds, telegramsPerSecond: perSecond, telegrams: STREAM_TELEGRAMS };
   });
 
@@ -66,7 +70,9 @@ export async function runParseBench(): Promise<Record<string, unknown>> {
   gc?.();
   const after = process.memoryUsage().heapUsed;
   const growth = after - before;
-  console.log(`  heap growth over ${HEAP_RUN_PARSES.toLocaleString('en')} parses of changing telegrams: ${(growth / 1024).toFixed(0)} KiB${gc ? '' : ' (no --expose-gc: includes uncollected garbage)'}`);
+  console.log(
+    `  heap growth over ${HEAP_RUN_PARSES.toLocaleString('en')} parses of changing telegrams: ${(growth / 1024).toFixed(0)} KiB${gc ? '' : ' (no --expose-gc: includes uncollected garbage)'}`,
+  );
   results.heap = { parses: HEAP_RUN_PARSES, heapUsedBefore: before, heapUsedAfter: after, growthBytes: growth, exact: gc !== undefined };
   return results;
 }

@@ -40,16 +40,20 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  nodeRed.child.once('exit', (code) => { if (!stopping) process.exit(code ?? 1); });
+  nodeRed.child.once('exit', (code) => {
+    if (!stopping) process.exit(code ?? 1);
+  });
 
-  console.log([
-    '',
-    'DSMR P1 demo is running:',
-    `  editor     ${nodeRed.url}`,
-    `  dashboard  ${nodeRed.url}dashboard`,
-    'Two simulated meters (NL DSMR 5, BE Fluvius) feed the flow. Press Ctrl-C to stop.',
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      'DSMR P1 demo is running:',
+      `  editor     ${nodeRed.url}`,
+      `  dashboard  ${nodeRed.url}dashboard`,
+      'Two simulated meters (NL DSMR 5, BE Fluvius) feed the flow. Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((error) => {

@@ -38,7 +38,11 @@ function main() {
     const start = Date.UTC(2024, 2, 30, 22, 0, 0);
     const stream = Array.from({ length: 200 }, (_, i) => meter.telegramAt(start + i * 61_000));
     texts.push([`simulated-${profile}`, stream[0]]);
-    write(out, `simulated/${profile}`, stream.map((text) => dump(parseTelegram(text))));
+    write(
+      out,
+      `simulated/${profile}`,
+      stream.map((text) => dump(parseTelegram(text))),
+    );
   }
   const random = new SeededRandom(20261202);
   const lines = [];

@@ -23,10 +23,15 @@ function loadRegistry() {
 
 /** M-Bus lines (`0-n:…`, n = channel) land in `payload.mbus[n]` (and `gas`/`water`/`heat`), not in flat fields. */
 const MBUS_FIELDS = {
-  mbusDeviceType: 'deviceType, kind', mbusEquipmentId: 'equipmentId', mbusEquipmentIdBelgium: 'equipmentId',
-  mbusReading: 'reading, unit, readingTime', mbusReadingUncorrected: 'reading, unit, readingTime',
-  mbusHourlyReading: 'reading, unit, readingTime', mbusColdReading: 'reading, unit, readingTime',
-  mbusValvePosition: 'valvePosition', mbusBreakerState: 'valvePosition',
+  mbusDeviceType: 'deviceType, kind',
+  mbusEquipmentId: 'equipmentId',
+  mbusEquipmentIdBelgium: 'equipmentId',
+  mbusReading: 'reading, unit, readingTime',
+  mbusReadingUncorrected: 'reading, unit, readingTime',
+  mbusHourlyReading: 'reading, unit, readingTime',
+  mbusColdReading: 'reading, unit, readingTime',
+  mbusValvePosition: 'valvePosition',
+  mbusBreakerState: 'valvePosition',
 };
 function mbusField(name) {
   const field = MBUS_FIELDS[name];
@@ -41,13 +46,7 @@ function table(registry) {
     const name = d.code.startsWith('0-n:') ? mbusField(d.name) : `\`${d.name}\``;
     return `| ${name} | \`${d.code}\` | ${cell(d.unit ?? '')} | ${cell(d.label)}${cell(where)} | ${cell(d.description)} |`;
   });
-  return [
-    START,
-    '| payload field | OBIS code | unit | value | meaning |',
-    '|---|---|---|---|---|',
-    ...rows,
-    END,
-  ].join('\n');
+  return [START, '| payload field | OBIS code | unit | value | meaning |', '|---|---|---|---|---|', ...rows, END].join('\n');
 }
 
 function replaceTable(text, generated, file) {

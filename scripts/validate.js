@@ -31,13 +31,24 @@ function installedPackages() {
   const packages = new Map();
   const visit = (dir) => {
     let entries;
-    try { entries = fs.readdirSync(dir); } catch { return; }
+    try {
+      entries = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const entry of entries) {
       if (entry.startsWith('.')) continue;
       const folder = path.join(dir, entry);
-      if (entry.startsWith('@')) { visit(folder); continue; }
+      if (entry.startsWith('@')) {
+        visit(folder);
+        continue;
+      }
       let manifest;
-      try { manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')); } catch { continue; }
+      try {
+        manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
+      } catch {
+        continue;
+      }
       if (!manifest.name || !manifest.version) continue;
       if (!packages.has(manifest.name)) packages.set(manifest.name, new Map());
       packages.get(manifest.name).set(manifest.version, manifest);
@@ -117,8 +128,10 @@ async function main() {
   fs.rmSync(path.dirname(scorecardFile), { recursive: true, force: true });
   const checks = Object.entries(scorecard).filter(([, result]) => result && typeof result === 'object' && 'test' in result);
   const failed = checks.filter(([, result]) => result.test !== true).map(([code]) => code);
-  console.log(`\nnode-red-dev scorecard: ${checks.length - failed.length} of ${checks.length} checks passed` +
-    (failed.length ? `; failed: ${failed.join(', ')}` : ` (${checks.map(([code]) => code).join(' ')})`));
+  console.log(
+    `\nnode-red-dev scorecard: ${checks.length - failed.length} of ${checks.length} checks passed` +
+      (failed.length ? `; failed: ${failed.join(', ')}` : ` (${checks.map(([code]) => code).join(' ')})`),
+  );
   process.exit(checks.length > 0 && failed.length === 0 ? 0 : 1);
 }
 

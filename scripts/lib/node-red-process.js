@@ -34,12 +34,23 @@ function prepareUserDir(userDir, options) {
     logging: { console: { level: 'info', metrics: false, audit: false } },
     ...options.settings,
   };
-  fs.writeFileSync(path.join(userDir, 'settings.js'),
-    `// Written by scripts/lib/node-red-process.js on every start.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`);
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
-    name: 'node-red-user-dir', private: true, description: 'Generated Node-RED user directory',
-    dependencies: options.dependencies ?? {},
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(userDir, 'settings.js'),
+    `// Written by scripts/lib/node-red-process.js on every start.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`,
+  );
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'node-red-user-dir',
+        private: true,
+        description: 'Generated Node-RED user directory',
+        dependencies: options.dependencies ?? {},
+      },
+      null,
+      2,
+    ),
+  );
   if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));
   for (const [name, target] of Object.entries(options.links ?? {})) {
     const link = path.join(userDir, 'node_modules', name);
@@ -55,7 +66,9 @@ function httpGet(url, headers = {}) {
     const request = http.get(url, { headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
-      response.on('data', (chunk) => { body += chunk; });
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
       response.on('end', () => resolve({ status: response.statusCode, body }));
     });
     request.setTimeout(5000, () => request.destroy(new Error(`GET ${url} timed out`)));
@@ -73,11 +86,15 @@ function httpGet(url, headers = {}) {
  */
 function startNodeRed(options) {
   const redJs = path.join(nodeRedHome(), 'red.js');
-  const child = spawn(options.nodeBinary ?? process.execPath,
-    [redJs, '--userDir', options.userDir, '--settings', path.join(options.userDir, 'settings.js')],
-    { stdio: ['ignore', options.stdio ?? 'pipe', options.stdio ?? 'pipe'], env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: '1' } });
+  const child = spawn(options.nodeBinary ?? process.execPath, [redJs, '--userDir', options.userDir, '--settings', path.join(options.userDir, 'settings.js')], {
+    stdio: ['ignore', options.stdio ?? 'pipe', options.stdio ?? 'pipe'],
+    env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: '1' },
+  });
   let output = '';
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => { output += chunk; });
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk) => {
+      output += chunk;
+    });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let url = `http://127.0.0.1:${options.port}/`;
   /** The URL to poll: known at once for a fixed port, from Node-RED's log for port 0. */
@@ -99,16 +116,30 @@ function startNodeRed(options) {
     const deadline = Date.now() + (options.timeoutMs ?? 60000);
     let done = false;
     exited.then(({ code, signal }) => {
-      if (!done) { done = true; reject(new Error(`Node-RED exited (${code ?? signal}) before it was ready:\n${output}`)); }
+      if (!done) {
+        done = true;
+        reject(new Error(`Node-RED exited (${code ?? signal}) before it was ready:\n${output}`));
+      }
     });
     const poll = async () => {
       if (done) return;
       try {
         const ready = listeningUrl();
         const { status } = ready ? await httpGet(`${ready}settings`, { Accept: 'application/json' }) : { status: 0 };
-        if (status === 200) { done = true; resolve({ url, child, output: () => output, stop }); return; }
-      } catch { /* not listening yet */ }
-      if (Date.now() > deadline) { done = true; await stop(); reject(new Error(`Node-RED did not answer on ${url} in time:\n${output}`)); return; }
+        if (status === 200) {
+          done = true;
+          resolve({ url, child, output: () => output, stop });
+          return;
+        }
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) {
+        done = true;
+        await stop();
+        reject(new Error(`Node-RED did not answer on ${url} in time:\n${output}`));
+        return;
+      }
       setTimeout(poll, 250);
     };
     poll();

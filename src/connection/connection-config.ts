@@ -107,7 +107,12 @@ export function readReaderSettings(
 export function readConnectionSettings(config: P1ConnectionConfig, credentials: P1ConnectionCredentials = {}): ConnectionSettings {
   const source = config.source ?? 'serial';
   try {
-    const settings: ConnectionSettings = { ok: true, source: source as SourceKind, transport: transportConfig(source, config), reader: readerOptions(config, credentials) };
+    const settings: ConnectionSettings = {
+      ok: true,
+      source: source as SourceKind,
+      transport: transportConfig(source, config),
+      reader: readerOptions(config, credentials),
+    };
     if (config.splitter === true || config.splitter === 'true') settings.splitter = splitterConfig(config);
     return settings;
   } catch (err) {
@@ -222,7 +227,10 @@ function serialConfig(c: P1ConnectionConfig): TransportConfig {
   return { kind: 'serial', path, framing, baudRate, dataBits, parity, stopBits };
 }
 
-function readerOptions(c: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize' | 'allowUnauthenticated'>, credentials: P1ConnectionCredentials): ReaderOptions {
+function readerOptions(
+  c: Pick<P1ConnectionConfig, 'crcPolicy' | 'timezone' | 'maxTelegramSize' | 'allowUnauthenticated'>,
+  credentials: P1ConnectionCredentials,
+): ReaderOptions {
   const crcPolicy = text(c.crcPolicy) || 'drop';
   if (crcPolicy !== 'drop' && crcPolicy !== 'flag') throw new ConfigError(`unknown CRC policy "${crcPolicy}"`);
   const timezone = text(c.timezone) || DEFAULT_TIME_ZONE;
@@ -257,7 +265,8 @@ function listenAddress(value: unknown): string {
   const address = text(value);
   if (!address) return '0.0.0.0';
   const parsed = parseAllowList(address);
-  if (!parsed.ok || parsed.entries.length !== 1 || address.includes('/')) throw new ConfigError(`listen address "${address}" is not an IP address (e.g. 0.0.0.0, 192.168.1.10 or ::)`);
+  if (!parsed.ok || parsed.entries.length !== 1 || address.includes('/'))
+    throw new ConfigError(`listen address "${address}" is not an IP address (e.g. 0.0.0.0, 192.168.1.10 or ::)`);
   return address;
 }
 

@@ -184,7 +184,9 @@ export class MeterConnection implements ConnectionHandle {
     if (!this.open) return;
     this.open = false;
     const previous = this.closing;
-    this.closing = previous.then(() => this.transport.close()).catch((err: unknown) => this.log.problem(`closing ${this.transport.description}: ${String(err)}`, 'close'));
+    this.closing = previous
+      .then(() => this.transport.close())
+      .catch((err: unknown) => this.log.problem(`closing ${this.transport.description}: ${String(err)}`, 'close'));
   }
 
   private onData(chunk: Buffer, id: string): void {
@@ -317,7 +319,17 @@ export class MeterConnection implements ConnectionHandle {
 }
 
 function emptyStats(): ReaderStats {
-  return { telegrams: 0, encryptedFrames: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, crcFailures: 0, decryptFailures: 0, unauthenticated: 0, emitted: 0 };
+  return {
+    telegrams: 0,
+    encryptedFrames: 0,
+    bytesSkipped: 0,
+    droppedPartials: 0,
+    oversize: 0,
+    crcFailures: 0,
+    decryptFailures: 0,
+    unauthenticated: 0,
+    emitted: 0,
+  };
 }
 
 function addStats(into: ReaderStats, from: ReaderStats): void {
@@ -355,8 +367,19 @@ export class FailedConnection implements ConnectionHandle {
 
   health(): ConnectionHealth {
     return {
-      telegrams: 0, crcFailures: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, decryptFailures: 0,
-      reconnects: 0, clientsRefused: 0, clientsDropped: 0, readersConnected: 0, readersRefused: 0, readersDropped: 0, lastTelegramAt: null,
+      telegrams: 0,
+      crcFailures: 0,
+      bytesSkipped: 0,
+      droppedPartials: 0,
+      oversize: 0,
+      decryptFailures: 0,
+      reconnects: 0,
+      clientsRefused: 0,
+      clientsDropped: 0,
+      readersConnected: 0,
+      readersRefused: 0,
+      readersDropped: 0,
+      lastTelegramAt: null,
     };
   }
 }

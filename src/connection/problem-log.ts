@@ -74,7 +74,9 @@ export class ProblemLog {
     window.timer = null;
     if (window.suppressed > 0) {
       const seconds = Math.round(this.windowMs / 1000);
-      this.write(`${window.suppressed} more "${kind}" problem${window.suppressed === 1 ? '' : 's'} in the last ${seconds} s (not logged one by one; see the health counters)`);
+      this.write(
+        `${window.suppressed} more "${kind}" problem${window.suppressed === 1 ? '' : 's'} in the last ${seconds} s (not logged one by one; see the health counters)`,
+      );
     }
     window.written = 0;
     window.suppressed = 0;

@@ -33,7 +33,10 @@ export class TransportPool {
   lease(key: string, settings: string, owner: string, create: () => Transport): LeaseResult {
     let entry = this.entries.get(key);
     if (entry && entry.settings !== settings) {
-      return { ok: false, reason: `${key} is already opened by ${entry.owner} with other settings (${entry.settings}); use the same settings to share the port` };
+      return {
+        ok: false,
+        reason: `${key} is already opened by ${entry.owner} with other settings (${entry.settings}); use the same settings to share the port`,
+      };
     }
     if (!entry) {
       const transport = create();

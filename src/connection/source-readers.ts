@@ -22,7 +22,10 @@ export class SourceReaders {
   // The reader calls back synchronously from push(), so collecting into one result per push is enough.
   private current: PushResult = { telegrams: [], problems: new ProblemTally() };
 
-  constructor(private readonly options: ReaderOptions, capacity = MAX_SOURCES) {
+  constructor(
+    private readonly options: ReaderOptions,
+    capacity = MAX_SOURCES,
+  ) {
     this.readers = new LruMap(capacity);
   }
 

@@ -82,7 +82,14 @@ export function emptyCapacity(): CapacityState {
  * One telegram. `deliveredKwh` is the running total of delivered energy over all tariffs (it
  * survives meter swaps), `at` the telegram time.
  */
-export function capacityStep(state: CapacityState, calendar: ZoneCalendar, config: CapacityConfig, reading: MeterReading, at: number, deliveredKwh: number): CapacityStep {
+export function capacityStep(
+  state: CapacityState,
+  calendar: ZoneCalendar,
+  config: CapacityConfig,
+  reading: MeterReading,
+  at: number,
+  deliveredKwh: number,
+): CapacityStep {
   const quarterStart = calendar.quarterStart(at - 1);
   if (!state.quarter || quarterStart > state.quarter.start) {
     if (state.quarter) closeQuarter(state, calendar);
@@ -121,13 +128,27 @@ export function capacityStep(state: CapacityState, calendar: ZoneCalendar, confi
   const limitThreshold = config.limitKw > 0 ? config.limitKw : null;
   const thresholds = [limitThreshold, peakThreshold].filter((t): t is number => t !== null);
   const thresholdKw = thresholds.length > 0 ? Math.min(...thresholds) : null;
-  const alarmReason = limitThreshold !== null && projectedKw > limitThreshold ? 'limit' : peakThreshold !== null && projectedKw > peakThreshold ? 'monthPeak' : null;
+  const alarmReason =
+    limitThreshold !== null && projectedKw > limitThreshold ? 'limit' : peakThreshold !== null && projectedKw > peakThreshold ? 'monthPeak' : null;
   const alarm = alarmReason !== null;
   const alarmChanged = alarm !== state.alarm;
   state.alarm = alarm;
 
   return {
-    view: { source, quarterStart: quarter.start, quarterEnd, averageKw, projectedKw, monthPeakKw, monthPeakAt: peak?.at ?? null, rollingAverageKw, rollingMonths: months.length, thresholdKw, alarm, alarmReason },
+    view: {
+      source,
+      quarterStart: quarter.start,
+      quarterEnd,
+      averageKw,
+      projectedKw,
+      monthPeakKw,
+      monthPeakAt: peak?.at ?? null,
+      rollingAverageKw,
+      rollingMonths: months.length,
+      thresholdKw,
+      alarm,
+      alarmReason,
+    },
     alarmChanged,
   };
 }

@@ -47,7 +47,9 @@ export function restoreBook(stored: unknown): EnergyBook {
 
 function isPriceSlot(slot: unknown): slot is PriceSlot {
   const candidate = slot as PriceSlot | null;
-  return typeof candidate === 'object' && candidate !== null && Number.isFinite(candidate.start) && typeof candidate.prices === 'object' && candidate.prices !== null;
+  return (
+    typeof candidate === 'object' && candidate !== null && Number.isFinite(candidate.start) && typeof candidate.prices === 'object' && candidate.prices !== null
+  );
 }
 
 export function takeTelegram(book: EnergyBook, telegram: P1Telegram, meter: string, arrivalMs: number, settings: BookSettings): TelegramOutcome | string {

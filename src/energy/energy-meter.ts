@@ -92,7 +92,9 @@ function emptyMbus(): MbusState {
 
 /** Whether a value from the context store is a state this version can continue. */
 export function isMeterState(value: unknown): value is MeterState {
-  return typeof value === 'object' && value !== null && (value as MeterState).version === STATE_VERSION && typeof (value as MeterState).electricity === 'object';
+  return (
+    typeof value === 'object' && value !== null && (value as MeterState).version === STATE_VERSION && typeof (value as MeterState).electricity === 'object'
+  );
 }
 
 /** Takes one telegram into account. `at` is the telegram's time (the caller falls back to the arrival time for meters without a clock). */

@@ -108,7 +108,11 @@ export function alarmPayload(change: AlarmChange, state: MeterState, step: Meter
   const base: Flat = { meter: ctx.meter, alarm: change.alarm, active: change.active, time: ctx.calendar.localIso(step.at) };
   if (change.alarm === 'waterLeak') {
     const since = state.water.stillAt;
-    return { ...base, stillSince: since === null ? null : ctx.calendar.localIso(since), hoursWithoutRest: since === null ? null : round((step.at - since) / 3_600_000, 2) };
+    return {
+      ...base,
+      stillSince: since === null ? null : ctx.calendar.localIso(since),
+      hoursWithoutRest: since === null ? null : round((step.at - since) / 3_600_000, 2),
+    };
   }
   const c = step.capacity;
   return {

@@ -40,7 +40,8 @@ export function parsePriceMessage(value: unknown, now: number): PriceSlot[] | st
   const entries = Array.isArray(value) ? value : [value];
   const slots: PriceSlot[] = [];
   for (const entry of entries) {
-    if (typeof entry !== 'object' || entry === null) return 'a price entry must be an object such as { "start": "2026-03-29T14:00:00+02:00", "delivered": 0.25 }';
+    if (typeof entry !== 'object' || entry === null)
+      return 'a price entry must be an object such as { "start": "2026-03-29T14:00:00+02:00", "delivered": 0.25 }';
     const record = entry as Record<string, unknown>;
     const start = record.start === undefined && !Array.isArray(value) ? now : instant(record.start);
     if (start === null) return `price entry without a valid start: ${JSON.stringify(record.start)}`;

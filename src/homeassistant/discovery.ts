@@ -43,7 +43,14 @@ export const ONLINE = 'online';
 export const OFFLINE = 'offline';
 
 /** The discovery config of one sensor of `reading`'s device, whose availability follows its meter. */
-export function sensorConfig(topics: TopicSettings, reading: DeviceReading, sensorKey: string, spec: SensorSpec, meterKey: string, origin: Origin): Record<string, unknown> {
+export function sensorConfig(
+  topics: TopicSettings,
+  reading: DeviceReading,
+  sensorKey: string,
+  spec: SensorSpec,
+  meterKey: string,
+  origin: Origin,
+): Record<string, unknown> {
   const config: Record<string, unknown> = {
     name: spec.label,
     unique_id: `p1_${reading.key}_${sensorKey}`,

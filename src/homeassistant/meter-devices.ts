@@ -40,8 +40,25 @@ export interface MeterReading {
 }
 
 /** Top-level fields of the parsed telegram that are not flat values (src/protocol/types.ts). */
-const STRUCTURE = new Set(['header', 'manufacturer', 'model', 'profile', 'version', 'equipmentId', 'units', 'mbus', 'gas', 'water', 'heat',
-  'powerFailureLog', 'peakDemandHistory', 'textMessage', 'obis', 'crc', 'warnings']);
+const STRUCTURE = new Set([
+  'header',
+  'manufacturer',
+  'model',
+  'profile',
+  'version',
+  'equipmentId',
+  'units',
+  'mbus',
+  'gas',
+  'water',
+  'heat',
+  'powerFailureLog',
+  'peakDemandHistory',
+  'textMessage',
+  'obis',
+  'crc',
+  'warnings',
+]);
 /** Flat fields that hold an ISO-8601 time rather than a number. */
 const TIME_FIELDS = new Set(['timestamp', 'peakDemandMonthTime']);
 
@@ -103,7 +120,12 @@ function mbusReading(mbus: MbusDevice, meterKey: string, meterIdentifier: string
   }
   return {
     key,
-    device: withoutEmpty({ identifiers: [`p1_${key}`], name: mbusDeviceName(mbus.kind), serial_number: mbus.equipmentId ?? undefined, via_device: meterIdentifier }),
+    device: withoutEmpty({
+      identifiers: [`p1_${key}`],
+      name: mbusDeviceName(mbus.kind),
+      serial_number: mbus.equipmentId ?? undefined,
+      via_device: meterIdentifier,
+    }),
     sensors,
     state,
   };

@@ -113,7 +113,8 @@ export class HomeAssistantPublisher {
     const messages: MqttMessage[] = [];
     for (const [meterKey, meter] of this.meters) {
       for (const device of meter.devices.values()) {
-        for (const { topic, json } of device.announced.values()) messages.push({ topic, payload: JSON.parse(json) as Record<string, unknown>, retain: true, qos: 1 });
+        for (const { topic, json } of device.announced.values())
+          messages.push({ topic, payload: JSON.parse(json) as Record<string, unknown>, retain: true, qos: 1 });
       }
       if (meter.availability) messages.push(this.availability(meterKey, meter.availability));
       for (const device of meter.devices.values()) messages.push(this.state(device.reading));
@@ -183,7 +184,12 @@ export class HomeAssistantPublisher {
   }
 
   private state(reading: DeviceReading): MqttMessage {
-    return { topic: stateTopic(this.options, reading.key), payload: { ...reading.state } as Record<string, StateValue>, retain: this.options.retainStates, qos: 0 };
+    return {
+      topic: stateTopic(this.options, reading.key),
+      payload: { ...reading.state } as Record<string, StateValue>,
+      retain: this.options.retainStates,
+      qos: 0,
+    };
   }
 
   private availability(meterKey: string, value: typeof ONLINE | typeof OFFLINE): MqttMessage {

@@ -76,10 +76,18 @@ const RULES: readonly Rule[] = [
   // Meter registers that only grow: what the energy dashboard wants (device class energy, total_increasing).
   { match: /^energy(Delivered|Returned)(Total|Tariff\d|Sum)$|^energyAbsoluteTotal$/, deviceClass: 'energy', stateClass: 'total_increasing' },
   { match: /^reactiveEnergy/, stateClass: 'total_increasing', icon: 'mdi:sine-wave' },
-  { match: /^(power(Delivered|Returned|Net|Absolute)(L[123]|Average)?|averageDemand(Returned)?|peakDemandMonth)$/, deviceClass: 'power', stateClass: 'measurement' },
+  {
+    match: /^(power(Delivered|Returned|Net|Absolute)(L[123]|Average)?|averageDemand(Returned)?|peakDemandMonth)$/,
+    deviceClass: 'power',
+    stateClass: 'measurement',
+  },
   { match: /^(reactivePower|averageReactiveDemand)/, deviceClass: 'reactive_power', stateClass: 'measurement', icon: 'mdi:sine-wave' },
   { match: /^(apparentPower|averageApparentDemand)/, deviceClass: 'apparent_power', stateClass: 'measurement' },
-  { match: /^(voltage(L[123])?|voltageAverageL[123]|voltageSagMagnitudeL[123]|voltageSwellMagnitudeL[123])$/, deviceClass: 'voltage', stateClass: 'measurement' },
+  {
+    match: /^(voltage(L[123])?|voltageAverageL[123]|voltageSagMagnitudeL[123]|voltageSwellMagnitudeL[123])$/,
+    deviceClass: 'voltage',
+    stateClass: 'measurement',
+  },
   { match: /^current(L[123]|Neutral|Sum)?$/, deviceClass: 'current', stateClass: 'measurement' },
   // Limits the grid operator set: constants, not measurements.
   { match: /^(fuseThreshold|currentLimitL[123]|currentThreshold(Import|Export))$/, deviceClass: 'current', diagnostic: true },

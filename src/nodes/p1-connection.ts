@@ -57,7 +57,12 @@ function passThrough(_req: unknown, _res: unknown, next: () => void): void {
   next();
 }
 
-function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & NodeDef, credentials: P1ConnectionCredentials, serialPorts: TransportPool): ConnectionHandle {
+function openConnection(
+  node: P1ConnectionNode,
+  config: P1ConnectionConfig & NodeDef,
+  credentials: P1ConnectionCredentials,
+  serialPorts: TransportPool,
+): ConnectionHandle {
   const settings = readConnectionSettings(config, credentials);
   if (!settings.ok) return failed(node, settings.source, settings.reason);
 
@@ -76,14 +81,20 @@ function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & Nod
     } else {
       transport = createTransport(settings.transport);
     }
-    connection = new MeterConnection(settings.source, transport, settings.reader, {
-      problem: (message, kind) => warnings.report(message, kind),
-      failure: (message) => errors.report(message, 'failure'),
-      recovered: () => {
-        warnings.clear();
-        errors.clear();
+    connection = new MeterConnection(
+      settings.source,
+      transport,
+      settings.reader,
+      {
+        problem: (message, kind) => warnings.report(message, kind),
+        failure: (message) => errors.report(message, 'failure'),
+        recovered: () => {
+          warnings.clear();
+          errors.clear();
+        },
       },
-    }, settings.splitter && new SplitterServer(settings.splitter));
+      settings.splitter && new SplitterServer(settings.splitter),
+    );
   } catch (err) {
     return failed(node, settings.source, err instanceof Error ? err.message : String(err));
   }
@@ -107,7 +118,9 @@ function openConnection(node: P1ConnectionNode, config: P1ConnectionConfig & Nod
 /** The serial port's shared transport; the same port with other settings (framing, "dsmr45" or "custom 9600 7 even 1") cannot be shared. */
 function leaseSerialPort(pool: TransportPool, config: Extract<TransportConfig, { kind: 'serial' }>, node: NodeDef) {
   const { kind: _kind, path, ...framing } = config;
-  const settings = Object.values(framing).filter((value) => value !== undefined).join(' ');
+  const settings = Object.values(framing)
+    .filter((value) => value !== undefined)
+    .join(' ');
   return pool.lease(path, settings, `p1-connection "${node.name || node.id}"`, () => createTransport(config));
 }
 

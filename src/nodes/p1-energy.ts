@@ -175,12 +175,20 @@ export = function register(RED: NodeRedApi & { settings?: { contextStorage?: Con
     function showStatus(outcome: TelegramOutcome): void {
       const t = outcome.totals;
       if (t.demandAlarm === true) {
-        node.status({ fill: 'red', shape: 'dot', text: RED._('p1-energy.status.alarm', { projected: fixed(t.demandProjected, 2), threshold: fixed(t.demandThreshold, 2) }) });
+        node.status({
+          fill: 'red',
+          shape: 'dot',
+          text: RED._('p1-energy.status.alarm', { projected: fixed(t.demandProjected, 2), threshold: fixed(t.demandThreshold, 2) }),
+        });
         return;
       }
       const gas = typeof t.gasToday === 'number' ? ` · ${fixed(t.gasToday, 2)} m³` : '';
       const problems = rejected > 0 ? ` · ${RED._('p1-energy.status.rejected', { count: rejected })}` : '';
-      node.status({ fill: 'green', shape: persistent ? 'dot' : 'ring', text: RED._('p1-energy.status.today', { kwh: fixed(t.energyDeliveredToday, smallDecimals(t.energyDeliveredToday)) }) + gas + problems });
+      node.status({
+        fill: 'green',
+        shape: persistent ? 'dot' : 'ring',
+        text: RED._('p1-energy.status.today', { kwh: fixed(t.energyDeliveredToday, smallDecimals(t.energyDeliveredToday)) }) + gas + problems,
+      });
     }
 
     node.on('close', (_removed, closed) => {

@@ -5,13 +5,7 @@
  */
 import type { P1Telegram } from '../protocol/types';
 import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './shared/node-red';
-import {
-  invalidSelectors,
-  ObisSelection,
-  type FilterMode,
-  type SelectionResult,
-  type TopicStyle,
-} from './p1-filter-obis/obis-selection';
+import { invalidSelectors, ObisSelection, type FilterMode, type SelectionResult, type TopicStyle } from './p1-filter-obis/obis-selection';
 import { pickerEntries } from './p1-filter-obis/picker-entries';
 
 interface P1FilterObisDef extends NodeDef {

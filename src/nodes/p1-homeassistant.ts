@@ -33,8 +33,13 @@ export = function register(RED: NodeRedApi): void {
     const discoveryPrefix = (def.discoveryPrefix ?? '').trim() || 'homeassistant';
     const baseTopic = (def.baseTopic ?? '').trim() || 'p1';
     const interval = Number(def.stateInterval ?? 10);
-    const problem = !isValidBaseTopic(discoveryPrefix) ? t('errors.discoveryPrefix') : !isValidBaseTopic(baseTopic) ? t('errors.baseTopic')
-      : !(Number.isFinite(interval) && interval >= 0) ? t('errors.stateInterval') : null;
+    const problem = !isValidBaseTopic(discoveryPrefix)
+      ? t('errors.discoveryPrefix')
+      : !isValidBaseTopic(baseTopic)
+        ? t('errors.baseTopic')
+        : !(Number.isFinite(interval) && interval >= 0)
+          ? t('errors.stateInterval')
+          : null;
     if (problem) {
       // Only possible by editing the flow file: refuse every input with the reason.
       node.status({ fill: 'red', shape: 'dot', text: problem });
@@ -56,10 +61,13 @@ export = function register(RED: NodeRedApi): void {
 
     function showStatus(offlineBecause?: string): void {
       const { meters, sensors } = publisher.counts();
-      const status: NodeStatus | null = publisher.isRemoved ? { fill: 'grey', shape: 'ring', text: t('status.removed') }
-        : offlineBecause ? { fill: 'yellow', shape: 'ring', text: t('status.offline', { state: offlineBecause }) }
-        : meters > 0 ? { fill: 'green', shape: 'dot', text: t('status.publishing', { sensors, meters }) }
-        : null;
+      const status: NodeStatus | null = publisher.isRemoved
+        ? { fill: 'grey', shape: 'ring', text: t('status.removed') }
+        : offlineBecause
+          ? { fill: 'yellow', shape: 'ring', text: t('status.offline', { state: offlineBecause }) }
+          : meters > 0
+            ? { fill: 'green', shape: 'dot', text: t('status.publishing', { sensors, meters }) }
+            : null;
       // Telegrams come every second; the editor needs to hear only about changes.
       if (!status || status.text === shownStatus) return;
       shownStatus = status.text ?? '';
@@ -119,7 +127,11 @@ function isTelegram(payload: unknown): payload is P1Telegram {
 /** The `origin` of the discovery configs: this package, its version and where to ask for help. */
 function packageOrigin(): Origin {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { name: string; version: string; repository?: { url?: string } };
+    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      repository?: { url?: string };
+    };
     const url = manifest.repository?.url?.replace(/^git\+/, '').replace(/\.git$/, '');
     return url ? { name: manifest.name, sw_version: manifest.version, support_url: url } : { name: manifest.name, sw_version: manifest.version };
   } catch {

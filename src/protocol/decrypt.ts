@@ -17,7 +17,10 @@ import { GLO_CIPHERING, SYSTEM_TITLE_LENGTH, isAxdrLengthStart, readAxdrLength }
 export type DecryptFailure = 'not-a-frame' | 'truncated' | 'bad-key' | 'auth-failed' | 'unauthenticated' | 'unsupported';
 
 export class DecryptError extends Error {
-  constructor(readonly reason: DecryptFailure, message: string) {
+  constructor(
+    readonly reason: DecryptFailure,
+    message: string,
+  ) {
     super(message);
     this.name = 'DecryptError';
   }
@@ -46,9 +49,8 @@ export function decryptFrame(frame: Uint8Array, options: DecryptOptions): Buffer
   const key = readKey(options.key, 'decryption key');
   const parts = splitFrame(frame);
   if (parts.securityByte === AUTHENTICATED_AND_ENCRYPTED) {
-    const candidates = options.authenticationKey !== undefined
-      ? [readKey(options.authenticationKey, 'authentication key')]
-      : [LUXEMBOURG_AUTHENTICATION_KEY, null];
+    const candidates =
+      options.authenticationKey !== undefined ? [readKey(options.authenticationKey, 'authentication key')] : [LUXEMBOURG_AUTHENTICATION_KEY, null];
     for (const authenticationKey of candidates) {
       const plaintext = openGcm(key, parts, authenticationKey);
       if (plaintext) return plaintext;

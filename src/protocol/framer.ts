@@ -105,7 +105,12 @@ export class TelegramFramer {
   private readonly onFrame: (frame: Frame) => void;
   private readonly onDiscard?: (discard: FrameDiscard) => void;
   private readonly counters: FramerStats = {
-    telegrams: 0, encryptedFrames: 0, bytesSkipped: 0, droppedPartials: 0, oversize: 0, crcFailures: 0,
+    telegrams: 0,
+    encryptedFrames: 0,
+    bytesSkipped: 0,
+    droppedPartials: 0,
+    oversize: 0,
+    crcFailures: 0,
   };
 
   private mode = Mode.Hunting;
@@ -153,12 +158,24 @@ export class TelegramFramer {
     let i = 0;
     while (i < bytes.length) {
       switch (this.mode) {
-        case Mode.Hunting: i = this.hunt(bytes, i); break;
-        case Mode.HeaderMark: i = this.readHeaderMark(bytes, i); break;
-        case Mode.Text: i = this.scanText(bytes, i); break;
-        case Mode.Checksum: i = this.readChecksum(bytes, i); break;
-        case Mode.CipherHeader: i = this.readCipherHeader(bytes, i); break;
-        case Mode.CipherBody: i = this.readCipherBody(bytes, i); break;
+        case Mode.Hunting:
+          i = this.hunt(bytes, i);
+          break;
+        case Mode.HeaderMark:
+          i = this.readHeaderMark(bytes, i);
+          break;
+        case Mode.Text:
+          i = this.scanText(bytes, i);
+          break;
+        case Mode.Checksum:
+          i = this.readChecksum(bytes, i);
+          break;
+        case Mode.CipherHeader:
+          i = this.readCipherHeader(bytes, i);
+          break;
+        case Mode.CipherBody:
+          i = this.readCipherBody(bytes, i);
+          break;
       }
     }
   }

@@ -262,13 +262,22 @@ function addToDevice(device: MbusDevice, name: string, object: ObisObject, readi
 /** EN 13757-3 medium codes as used on `0-n:24.1.0`. */
 function mediumKind(code: number | null): MbusDeviceKind {
   switch (code) {
-    case 2: return 'electricity';
-    case 3: return 'gas';
-    case 4: case 12: return 'heat';
-    case 6: return 'warmWater';
-    case 7: return 'water';
-    case 10: case 11: return 'cooling';
-    default: return 'unknown';
+    case 2:
+      return 'electricity';
+    case 3:
+      return 'gas';
+    case 4:
+    case 12:
+      return 'heat';
+    case 6:
+      return 'warmWater';
+    case 7:
+      return 'water';
+    case 10:
+    case 11:
+      return 'cooling';
+    default:
+      return 'unknown';
   }
 }
 
@@ -307,8 +316,16 @@ function addDerivedValues(telegram: P1Telegram, derived: DerivedInputs): void {
     const places = Math.max(decimalPlaces(delivered.groups[0].raw), decimalPlaces(returned.groups[0].raw));
     addWithUnit(telegram, 'powerNet', addDecimals(delivered.value, returned.value, places, -1), delivered.unit);
   }
-  addTariffSum(telegram, [derived.energyDeliveredTariff1, derived.energyDeliveredTariff2, derived.energyDeliveredTariff3, derived.energyDeliveredTariff4], 'energyDeliveredSum');
-  addTariffSum(telegram, [derived.energyReturnedTariff1, derived.energyReturnedTariff2, derived.energyReturnedTariff3, derived.energyReturnedTariff4], 'energyReturnedSum');
+  addTariffSum(
+    telegram,
+    [derived.energyDeliveredTariff1, derived.energyDeliveredTariff2, derived.energyDeliveredTariff3, derived.energyDeliveredTariff4],
+    'energyDeliveredSum',
+  );
+  addTariffSum(
+    telegram,
+    [derived.energyReturnedTariff1, derived.energyReturnedTariff2, derived.energyReturnedTariff3, derived.energyReturnedTariff4],
+    'energyReturnedSum',
+  );
 }
 
 function addTariffSum(telegram: P1Telegram, tariffs: Array<ObisObject | undefined>, name: string): void {

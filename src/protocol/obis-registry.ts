@@ -50,7 +50,17 @@ function perPhase(base: number, rest: string, name: string, kind: Kind, unit: st
 /** Register families with tariffs: `.0` total, `.1` … `.4` tariffs. */
 function tariffs(prefix: string, name: string, unit: string, label: string, description: string): ObisDefinition[] {
   const out = [def(`${prefix}.0`, `${name}Total`, 'number', unit, `${label}, total`, `${description}, all tariffs together.`)];
-  for (let t = 1; t <= 4; t++) out.push(def(`${prefix}.${t}`, `${name}Tariff${t}`, 'number', unit, `${label}, tariff ${t}`, `${description}, tariff ${t}${t === 1 ? ' (NL: low/night, BE: day)' : t === 2 ? ' (NL: normal/day, BE: night)' : ''}.`));
+  for (let t = 1; t <= 4; t++)
+    out.push(
+      def(
+        `${prefix}.${t}`,
+        `${name}Tariff${t}`,
+        'number',
+        unit,
+        `${label}, tariff ${t}`,
+        `${description}, tariff ${t}${t === 1 ? ' (NL: low/night, BE: day)' : t === 2 ? ' (NL: normal/day, BE: night)' : ''}.`,
+      ),
+    );
   return out;
 }
 
@@ -59,7 +69,14 @@ const ELECTRICITY: ObisDefinition[] = [
   def('0-0:1.0.0', 'timestamp', 'timestamp', undefined, 'Telegram time', 'Date and time the telegram was made, in the meter clock.'),
   def('0-0:96.1.1', 'equipmentId', 'octets', undefined, 'Equipment identifier', 'Serial number of the electricity meter (hex-encoded text).'),
   def('0-0:96.1.0', 'serialNumber', 'octets', undefined, 'Meter serial number', 'Serial number of the meter (Hungary, Iskra IE), hex-encoded text.'),
-  def('0-0:42.0.0', 'logicalDeviceName', 'octets', undefined, 'Logical device name', 'COSEM logical device name; the meter id in Luxembourg and Hungary (hex-encoded text).'),
+  def(
+    '0-0:42.0.0',
+    'logicalDeviceName',
+    'octets',
+    undefined,
+    'Logical device name',
+    'COSEM logical device name; the meter id in Luxembourg and Hungary (hex-encoded text).',
+  ),
   def('0-0:96.1.2', 'eanCode', 'octets', undefined, 'EAN code', 'Belgian 18-digit EAN connection code (hex-encoded text).'),
   def('0-0:96.1.4', 'emucsVersion', 'text', undefined, 'e-MUCS version', 'Belgian e-MUCS / P1 version, e.g. "50217".'),
   ...tariffs('1-0:1.8', 'energyDelivered', 'kWh', 'Energy delivered', 'Active energy delivered to the client (import)'),
@@ -73,16 +90,39 @@ const ELECTRICITY: ObisDefinition[] = [
   def('1-0:4.7.0', 'reactivePowerReturned', 'number', 'kvar', 'Reactive power returned', 'Actual reactive power export (Q−).'),
   def('1-0:9.7.0', 'apparentPowerDelivered', 'number', 'kVA', 'Apparent power delivered', 'Actual apparent power import.'),
   def('1-0:10.7.0', 'apparentPowerReturned', 'number', 'kVA', 'Apparent power returned', 'Actual apparent power export.'),
-  def('0-0:17.0.0', 'limiterThreshold', 'number', 'kW', 'Limiter threshold', 'Actual threshold of the power limiter; the unit varies (kW, A in DSMR 3, kVA in Luxembourg).'),
+  def(
+    '0-0:17.0.0',
+    'limiterThreshold',
+    'number',
+    'kW',
+    'Limiter threshold',
+    'Actual threshold of the power limiter; the unit varies (kW, A in DSMR 3, kVA in Luxembourg).',
+  ),
   def('0-0:96.3.10', 'breakerState', 'integer', undefined, 'Breaker state', 'Position of the main breaker / switch (1 = on).'),
   def('0-0:96.7.21', 'powerFailures', 'integer', undefined, 'Power failures', 'Number of power failures in any phase.'),
   def('0-0:96.7.9', 'longPowerFailures', 'integer', undefined, 'Long power failures', 'Number of long power failures in any phase.'),
-  def('1-0:99.97.0', 'powerFailureLog', 'structured', undefined, 'Power failure log', 'Event log of long power failures: end time and duration of each (see payload.powerFailureLog).'),
+  def(
+    '1-0:99.97.0',
+    'powerFailureLog',
+    'structured',
+    undefined,
+    'Power failure log',
+    'Event log of long power failures: end time and duration of each (see payload.powerFailureLog).',
+  ),
   ...perPhase(12, '.32.0', 'voltageSags', 'integer', undefined, 'Voltage sags', 'Number of voltage sags'),
   ...perPhase(12, '.36.0', 'voltageSwells', 'integer', undefined, 'Voltage swells', 'Number of voltage swells'),
   def('0-0:96.13.1', 'textMessageCode', 'octets', undefined, 'Text message code', 'Numeric text message (DSMR 2–4), hex-encoded; kept as a string.'),
   def('0-0:96.13.0', 'textMessage', 'octets', undefined, 'Text message', 'Text message of up to 1024 characters (hex-encoded).'),
-  ...[2, 3, 4, 5].map((n) => def(`0-0:96.13.${n}`, `textMessage${n}`, 'octets', undefined, `Long message ${n}`, `Luxembourg long message 0-0:96.13.${n} for an M-Bus channel (hex-encoded).`)),
+  ...[2, 3, 4, 5].map((n) =>
+    def(
+      `0-0:96.13.${n}`,
+      `textMessage${n}`,
+      'octets',
+      undefined,
+      `Long message ${n}`,
+      `Luxembourg long message 0-0:96.13.${n} for an M-Bus channel (hex-encoded).`,
+    ),
+  ),
   ...perPhase(12, '.7.0', 'voltage', 'number', 'V', 'Voltage', 'Instantaneous voltage'),
   ...perPhase(11, '.7.0', 'current', 'number', 'A', 'Current', 'Instantaneous current (signed in Sweden)'),
   ...perPhase(1, '.7.0', 'powerDelivered', 'number', 'kW', 'Power delivered', 'Instantaneous active power delivered (import)'),
@@ -95,32 +135,100 @@ const ELECTRICITY: ObisDefinition[] = [
 const MBUS: ObisDefinition[] = [
   def('0-n:24.1.0', 'mbusDeviceType', 'integer', undefined, 'M-Bus device type', 'EN 13757-3 medium code: 3 gas, 4 heat, 7 water, 2 slave electricity meter.'),
   def('0-n:96.1.0', 'mbusEquipmentId', 'octets', undefined, 'M-Bus equipment identifier', 'Serial number of the M-Bus device (hex-encoded text).'),
-  def('0-n:96.1.1', 'mbusEquipmentIdBelgium', 'octets', undefined, 'M-Bus equipment identifier (BE)', 'Belgian variant of the M-Bus device serial number (hex-encoded text).'),
+  def(
+    '0-n:96.1.1',
+    'mbusEquipmentIdBelgium',
+    'octets',
+    undefined,
+    'M-Bus equipment identifier (BE)',
+    'Belgian variant of the M-Bus device serial number (hex-encoded text).',
+  ),
   def('0-n:96.1.2', 'mbusEanCode', 'octets', undefined, 'M-Bus EAN code', 'Belgian EAN code of the M-Bus device (hex-encoded text).'),
-  def('0-n:24.2.1', 'mbusReading', 'structured', 'm3', 'M-Bus reading', 'Last reading with its capture time: (time)(value*unit); gas m3 (temperature corrected in NL), heat GJ, water m3.'),
-  def('0-n:24.2.3', 'mbusReadingUncorrected', 'structured', 'm3', 'M-Bus gas reading (BE)', 'Belgian gas reading, not temperature corrected: (time)(value*m3).'),
-  def('0-n:24.3.0', 'mbusHourlyReading', 'structured', 'm3', 'M-Bus hourly reading (DSMR 2.2/3)', 'Last hourly value, (time)(status)(period)(count)(id)(unit) with the value on the next line.'),
+  def(
+    '0-n:24.2.1',
+    'mbusReading',
+    'structured',
+    'm3',
+    'M-Bus reading',
+    'Last reading with its capture time: (time)(value*unit); gas m3 (temperature corrected in NL), heat GJ, water m3.',
+  ),
+  def(
+    '0-n:24.2.3',
+    'mbusReadingUncorrected',
+    'structured',
+    'm3',
+    'M-Bus gas reading (BE)',
+    'Belgian gas reading, not temperature corrected: (time)(value*m3).',
+  ),
+  def(
+    '0-n:24.3.0',
+    'mbusHourlyReading',
+    'structured',
+    'm3',
+    'M-Bus hourly reading (DSMR 2.2/3)',
+    'Last hourly value, (time)(status)(period)(count)(id)(unit) with the value on the next line.',
+  ),
   def('0-n:24.3.1', 'mbusColdReading', 'structured', 'GJ', 'M-Bus cold reading (DSMR 3)', 'DSMR 3 thermal (cold) reading, same layout as 24.3.0.'),
   def('0-n:24.4.0', 'mbusValvePosition', 'integer', undefined, 'M-Bus valve position', 'Valve position of the M-Bus device (gas valve; 1 = open).'),
   def('0-n:96.3.10', 'mbusBreakerState', 'integer', undefined, 'M-Bus breaker state', 'Breaker / relay state of the channel (Belgium, Luxembourg relays).'),
 ];
 
 const BELGIUM: ObisDefinition[] = [
-  def('1-0:1.4.0', 'averageDemand', 'number', 'kW', 'Average demand', 'Average active power import of the running quarter hour (Belgian capacity tariff; Lithuanian demand register 1).'),
-  def('1-0:1.6.0', 'peakDemandMonth', 'structured', 'kW', 'Peak demand this month', 'Highest quarter-hour average import this month: (time)(value); the time goes to peakDemandMonthTime.'),
-  def('0-0:98.1.0', 'peakDemandHistory', 'structured', 'kW', 'Peak demand history', 'Monthly peaks of the last 13 months: count, two capture ids, then (month)(time)(value) triples.'),
+  def(
+    '1-0:1.4.0',
+    'averageDemand',
+    'number',
+    'kW',
+    'Average demand',
+    'Average active power import of the running quarter hour (Belgian capacity tariff; Lithuanian demand register 1).',
+  ),
+  def(
+    '1-0:1.6.0',
+    'peakDemandMonth',
+    'structured',
+    'kW',
+    'Peak demand this month',
+    'Highest quarter-hour average import this month: (time)(value); the time goes to peakDemandMonthTime.',
+  ),
+  def(
+    '0-0:98.1.0',
+    'peakDemandHistory',
+    'structured',
+    'kW',
+    'Peak demand history',
+    'Monthly peaks of the last 13 months: count, two capture ids, then (month)(time)(value) triples.',
+  ),
   def('1-0:31.4.0', 'fuseThreshold', 'number', 'A', 'Fuse threshold', 'Current limit of the connection (Belgium).'),
   def('1-0:94.32.1', 'register94321', 'number', undefined, 'Register 94.32.1', 'Sent by e-MUCS 2.1.1 meters (value 400); its meaning is not documented.'),
 ];
 
 const LUXEMBOURG: ObisDefinition[] = [
-  def('1-1:31.4.0', 'currentThresholdImport', 'structured', 'A', 'Current thresholds', 'Import and export current thresholds: (import*A)(export*A); the export value goes to currentThresholdExport.'),
+  def(
+    '1-1:31.4.0',
+    'currentThresholdImport',
+    'structured',
+    'A',
+    'Current thresholds',
+    'Import and export current thresholds: (import*A)(export*A); the export value goes to currentThresholdExport.',
+  ),
 ];
 
 const HUNGARY: ObisDefinition[] = [
-  def('0-0:98.1.0', 'billingSnapshot', 'structured', undefined, 'Billing snapshot', 'Monthly billing record: (time)(register 1)…(register 19), no count prefix.', ['hungary']),
-  ...[5, 6, 7, 8].map((c, i) => def(`1-0:${c}.8.0`, `reactiveEnergyQ${i + 1}Total`, 'number', 'kvarh', `Reactive energy, quadrant ${i + 1}`, `Reactive energy in quadrant Q${i + 1}.`)),
-  ...[5, 6, 7, 8].map((c, i) => def(`1-0:${c}.7.0`, `reactivePowerQ${i + 1}`, 'number', 'kvar', `Reactive power, quadrant ${i + 1}`, `Instantaneous reactive power in quadrant Q${i + 1}.`)),
+  def(
+    '0-0:98.1.0',
+    'billingSnapshot',
+    'structured',
+    undefined,
+    'Billing snapshot',
+    'Monthly billing record: (time)(register 1)…(register 19), no count prefix.',
+    ['hungary'],
+  ),
+  ...[5, 6, 7, 8].map((c, i) =>
+    def(`1-0:${c}.8.0`, `reactiveEnergyQ${i + 1}Total`, 'number', 'kvarh', `Reactive energy, quadrant ${i + 1}`, `Reactive energy in quadrant Q${i + 1}.`),
+  ),
+  ...[5, 6, 7, 8].map((c, i) =>
+    def(`1-0:${c}.7.0`, `reactivePowerQ${i + 1}`, 'number', 'kvar', `Reactive power, quadrant ${i + 1}`, `Instantaneous reactive power in quadrant Q${i + 1}.`),
+  ),
   def('1-0:15.8.0', 'energyAbsoluteTotal', 'number', 'kWh', 'Energy, absolute total', 'Combined active energy |import| + |export|.'),
   def('1-0:13.7.0', 'powerFactor', 'number', undefined, 'Power factor', 'Instantaneous power factor (no unit).'),
   ...perPhase(13, '.7.0', 'powerFactor', 'number', undefined, 'Power factor', 'Instantaneous power factor'),
@@ -154,7 +262,14 @@ const LITHUANIA: ObisDefinition[] = [
   def('1-0:9.4.0', 'averageApparentDemandDelivered', 'number', 'kVA', 'Average apparent demand delivered', 'Demand register 5: apparent power import.'),
   def('1-0:10.4.0', 'averageApparentDemandReturned', 'number', 'kVA', 'Average apparent demand returned', 'Demand register 6: apparent power export.'),
   def('1-0:0.2.0', 'firmwareVersion', 'text', undefined, 'Firmware version', 'Active firmware identifier of the meter (Lithuania).'),
-  def('1-0:0.2.8', 'firmwareSignature', 'text', undefined, 'Firmware signature', 'Active firmware signature (checksum) of the meter (Lithuania). Not the P1 version 1-3:0.2.8.'),
+  def(
+    '1-0:0.2.8',
+    'firmwareSignature',
+    'text',
+    undefined,
+    'Firmware signature',
+    'Active firmware signature (checksum) of the meter (Lithuania). Not the P1 version 1-3:0.2.8.',
+  ),
   def('1-1:0.2.0', 'firmwareVersion1', 'text', undefined, 'Firmware version 1', 'Second active firmware identifier (Lithuania).'),
   def('1-1:0.2.8', 'firmwareSignature1', 'text', undefined, 'Firmware signature 1', 'Second active firmware signature (Lithuania).'),
 ];

@@ -27,7 +27,11 @@ export function parseTelegram(text: string, options?: ParseOptions, crc?: CrcChe
     // Only a bug can get here; the caller still gets a well-formed (empty) telegram.
     warnings.push(`parser error: ${error instanceof Error ? error.message : String(error)}`);
     const context: ParseContext = { clock: ZoneClock.for(DEFAULT_ZONE), warnings };
-    return interpretTelegram({ header: '', obis: {}, lines: [], sawIecSuffix: false }, context, crc ?? { present: false, stated: null, computed: '0000', valid: null });
+    return interpretTelegram(
+      { header: '', obis: {}, lines: [], sawIecSuffix: false },
+      context,
+      crc ?? { present: false, stated: null, computed: '0000', valid: null },
+    );
   }
 }
 
@@ -111,7 +115,10 @@ interface RawLine {
 class LineScanner {
   private nextClose = -1;
 
-  constructor(private readonly text: string, private readonly warnings: string[]) {}
+  constructor(
+    private readonly text: string,
+    private readonly warnings: string[],
+  ) {}
 
   /** End of the line at `pos`, before its CR LF (or LF). */
   lineEnd(pos: number): number {

@@ -57,7 +57,10 @@ export class P1Reader {
   private unauthenticated = 0;
   private emitted = 0;
 
-  constructor(options: ReaderOptions, private readonly handlers: ReaderHandlers) {
+  constructor(
+    options: ReaderOptions,
+    private readonly handlers: ReaderHandlers,
+  ) {
     const { crcPolicy, maxTelegramSize, decryptionKey, authenticationKey, allowUnauthenticated, ...parseOptions } = options;
     this.dropBadCrc = crcPolicy !== 'flag';
     this.parseOptions = parseOptions;
@@ -118,7 +121,10 @@ export class P1Reader {
 
   private rejectUnauthenticated(what: string): void {
     this.unauthenticated++;
-    this.problem('unauthenticated', `${what} rejected: a decryption key is set, so only authenticated encrypted frames are accepted (option "allow unauthenticated" accepts it)`);
+    this.problem(
+      'unauthenticated',
+      `${what} rejected: a decryption key is set, so only authenticated encrypted frames are accepted (option "allow unauthenticated" accepts it)`,
+    );
   }
 
   private handleTelegram(text: string, crc: CrcCheck): void {
@@ -175,8 +181,11 @@ function checkKeys(decryptionKey?: string | Uint8Array, authenticationKey?: stri
 
 function describeDiscard(discard: FrameDiscard): string {
   switch (discard.reason) {
-    case 'skipped': return `${discard.detail} (not part of a telegram)`;
-    case 'partial': return `incomplete telegram dropped: ${discard.detail}`;
-    case 'oversize': return discard.detail;
+    case 'skipped':
+      return `${discard.detail} (not part of a telegram)`;
+    case 'partial':
+      return `incomplete telegram dropped: ${discard.detail}`;
+    case 'oversize':
+      return discard.detail;
   }
 }

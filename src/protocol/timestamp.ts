@@ -86,23 +86,49 @@ export class ZoneClock {
     const offset = this.offsetAt(utcMs);
     const local = new Date(utcMs + offset * 60_000);
     return (
-      pad(local.getUTCFullYear(), 4) + '-' + TWO_DIGITS[local.getUTCMonth() + 1] + '-' + TWO_DIGITS[local.getUTCDate()] +
-      'T' + TWO_DIGITS[local.getUTCHours()] + ':' + TWO_DIGITS[local.getUTCMinutes()] + ':' + TWO_DIGITS[local.getUTCSeconds()] +
+      pad(local.getUTCFullYear(), 4) +
+      '-' +
+      TWO_DIGITS[local.getUTCMonth() + 1] +
+      '-' +
+      TWO_DIGITS[local.getUTCDate()] +
+      'T' +
+      TWO_DIGITS[local.getUTCHours()] +
+      ':' +
+      TWO_DIGITS[local.getUTCMinutes()] +
+      ':' +
+      TWO_DIGITS[local.getUTCSeconds()] +
       formatOffset(offset)
     );
   }
 
   private computeOffset(utcMs: number): number {
-    let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    let year = 0,
+      month = 0,
+      day = 0,
+      hour = 0,
+      minute = 0,
+      second = 0;
     for (const part of this.formatter.formatToParts(new Date(utcMs))) {
       const value = Number(part.value);
       switch (part.type) {
-        case 'year': year = value; break;
-        case 'month': month = value; break;
-        case 'day': day = value; break;
-        case 'hour': hour = value; break;
-        case 'minute': minute = value; break;
-        case 'second': second = value; break;
+        case 'year':
+          year = value;
+          break;
+        case 'month':
+          month = value;
+          break;
+        case 'day':
+          day = value;
+          break;
+        case 'hour':
+          hour = value;
+          break;
+        case 'minute':
+          minute = value;
+          break;
+        case 'second':
+          second = value;
+          break;
       }
     }
     return Math.round((Date.UTC(year, month - 1, day, hour, minute, second) - utcMs) / 60_000);

@@ -37,14 +37,7 @@ export interface ObisObject {
 }
 
 /** EN 13757-3 medium of an M-Bus device, from `0-n:24.1.0`. */
-export type MbusDeviceKind =
-  | 'electricity'
-  | 'gas'
-  | 'heat'
-  | 'warmWater'
-  | 'water'
-  | 'cooling'
-  | 'unknown';
+export type MbusDeviceKind = 'electricity' | 'gas' | 'heat' | 'warmWater' | 'water' | 'cooling' | 'unknown';
 
 export interface MbusDevice {
   /** M-Bus channel n (1–4) of `0-n:…`. Channels follow installation order: find devices by `kind`. */

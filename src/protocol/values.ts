@@ -61,7 +61,33 @@ export function addDecimals(a: number, b: number, places: number, sign = 1): num
  * Canonical unit spellings. Meters write the same unit in several cases (`kWh`, `kwh`,
  * `kVArh`, `kvarh`), so units match case-insensitively and come out as written here.
  */
-const CANONICAL_UNITS = ['kWh', 'kW', 'V', 'A', 'm3', 's', 'kvarh', 'kvar', 'kVA', 'Wh', 'W', 'varh', 'var', 'Hz', 'GJ', 'dm3', 'VA', 'kVAh', 'VAh', 'MWh', 'MW', 'MJ', 'l', 'min', 'h'];
+const CANONICAL_UNITS = [
+  'kWh',
+  'kW',
+  'V',
+  'A',
+  'm3',
+  's',
+  'kvarh',
+  'kvar',
+  'kVA',
+  'Wh',
+  'W',
+  'varh',
+  'var',
+  'Hz',
+  'GJ',
+  'dm3',
+  'VA',
+  'kVAh',
+  'VAh',
+  'MWh',
+  'MW',
+  'MJ',
+  'l',
+  'min',
+  'h',
+];
 
 /** The canonical spelling of the unit in `text[start, end)`; unknown units are returned as sent. */
 export function canonicalUnit(text: string, start: number, end: number): string {

@@ -145,13 +145,15 @@ export class HttpPollTransport extends BaseTransport {
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-          else settle(() => {
-            reject(new RequestFailure(`the answer is larger than ${MAX_ANSWER_BYTES / 1024} KiB: not a telegram`));
-            request.destroy();
-          });
+          else
+            settle(() => {
+              reject(new RequestFailure(`the answer is larger than ${MAX_ANSWER_BYTES / 1024} KiB: not a telegram`));
+              request.destroy();
+            });
         });
         response.on('end', () => {
-          if (response.complete) settle(() => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: Buffer.concat(chunks) }));
+          if (response.complete)
+            settle(() => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: Buffer.concat(chunks) }));
           else fail(Object.assign(new Error('answer cut off'), { code: 'ECONNRESET' }));
         });
       });

@@ -78,7 +78,10 @@ async function usbDescription(sysDir: string, device: string): Promise<string | 
 
 /** "usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0" → "FTDI FT232R USB UART A50285BI". */
 function describeById(name: string): string {
-  return name.replace(/^usb-/, '').replace(/-if\d+.*$/, '').replace(/_/g, ' ');
+  return name
+    .replace(/^usb-/, '')
+    .replace(/-if\d+.*$/, '')
+    .replace(/_/g, ' ');
 }
 
 function byNaturalOrder(a: string, b: string): number {

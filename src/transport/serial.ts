@@ -195,9 +195,7 @@ export class SerialTransport extends BaseTransport {
       this.tryNextFraming(diagnosis);
       return;
     }
-    const problem = diagnosis
-      ? `receiving garbage: ${diagnosis.message}`
-      : `no data for ${Math.round(this.probeMs / 1000)} s: is Data Request (pin 2) high?`;
+    const problem = diagnosis ? `receiving garbage: ${diagnosis.message}` : `no data for ${Math.round(this.probeMs / 1000)} s: is Data Request (pin 2) high?`;
     this.garbageShown = true;
     this.report({ state: 'connected', detail: `${this.connectedDetail(settings)} — ${problem}` });
   }
@@ -214,9 +212,7 @@ export class SerialTransport extends BaseTransport {
   }
 
   private connectedDetail(settings: SerialSettings): string {
-    return this.auto
-      ? `${this.options.path} auto → ${describeSettings(settings)}`
-      : `${this.options.path} ${describeSettings(settings)}`;
+    return this.auto ? `${this.options.path} auto → ${describeSettings(settings)}` : `${this.options.path} ${describeSettings(settings)}`;
   }
 
   private onLost(port: SerialPort, reason: string): void {

@@ -172,9 +172,7 @@ export class SimulatedMeter {
 
   private electricityLines(utcMs: number, currentDecimals: number): string[] {
     const flows = this.flows(utcMs);
-    const volts = flows.phaseNetKw.map(
-      (kw, phase) => VOLTAGE_NOMINAL + 4 * (noise(this.seed, 20 + phase, Math.floor(utcMs / 1000)) - 0.5) - 0.6 * kw,
-    );
+    const volts = flows.phaseNetKw.map((kw, phase) => VOLTAGE_NOMINAL + 4 * (noise(this.seed, 20 + phase, Math.floor(utcMs / 1000)) - 0.5) - 0.6 * kw);
     const phaseCodes = [
       ['21', '22', '32', '31'],
       ['41', '42', '52', '51'],
@@ -183,9 +181,7 @@ export class SimulatedMeter {
     const power = phaseCodes.map(([imp], i) => `1-0:${imp}.7.0(${kw(Math.max(0, flows.phaseNetKw[i]))}*kW)`);
     const powerBack = phaseCodes.map(([, exp], i) => `1-0:${exp}.7.0(${kw(Math.max(0, -flows.phaseNetKw[i]))}*kW)`);
     const voltage = phaseCodes.map(([, , v], i) => `1-0:${v}.7.0(${fixed(volts[i], 3, 1)}*V)`);
-    const current = phaseCodes.map(
-      ([, , , a], i) => `1-0:${a}.7.0(${fixed((Math.abs(flows.phaseNetKw[i]) * 1000) / volts[i], 3, currentDecimals)}*A)`,
-    );
+    const current = phaseCodes.map(([, , , a], i) => `1-0:${a}.7.0(${fixed((Math.abs(flows.phaseNetKw[i]) * 1000) / volts[i], 3, currentDecimals)}*A)`);
     return [
       `1-0:1.7.0(${kw(flows.importKw)}*kW)`,
       `1-0:2.7.0(${kw(flows.exportKw)}*kW)`,
@@ -198,7 +194,8 @@ export class SimulatedMeter {
     const s = this.seed;
     const failures = 3 + Math.floor(5 * noise(s, 30, 0));
     const log = [Date.UTC(2019, 2, 26, 8, 50, 15), Date.UTC(2021, 10, 3, 14, 2, 40)].map(
-      (at, i) => `(${formatDsmrTimestamp(at + Math.floor(noise(s, 31, i) * 86_400) * 1000)})(${String(60 + Math.floor(7200 * noise(s, 32, i))).padStart(10, '0')}*s)`,
+      (at, i) =>
+        `(${formatDsmrTimestamp(at + Math.floor(noise(s, 31, i) * 86_400) * 1000)})(${String(60 + Math.floor(7200 * noise(s, 32, i))).padStart(10, '0')}*s)`,
     );
     const counter = (stream: number, max: number) => String(Math.floor(max * noise(s, stream, 0))).padStart(5, '0');
     return [
@@ -247,9 +244,7 @@ export class SimulatedMeter {
   private belgianLines(utcMs: number): string[] {
     const elapsedHours = (utcMs - this.quarter.start) / 3_600_000;
     const averageKw = elapsedHours > 0 ? this.quarter.importKwh / elapsedHours : this.flows(utcMs).importKw;
-    const history = this.history
-      .map((r) => `(${formatDsmrTimestamp(r.capturedAt)})(${formatDsmrTimestamp(r.at)})(${kw(r.kw)}*kW)`)
-      .join('');
+    const history = this.history.map((r) => `(${formatDsmrTimestamp(r.capturedAt)})(${formatDsmrTimestamp(r.at)})(${kw(r.kw)}*kW)`).join('');
     return [
       '/FLU5\\253769484_A',
       '',

@@ -23,8 +23,16 @@ function flow(port: number): unknown[] {
   return [
     { id: 'tab', type: 'tab', label: 'credentials' },
     {
-      id: 'conn', type: 'p1-connection', name: 'Luxembourg meter', source: 'tcp-client', host: '127.0.0.1', port,
-      connectTimeout: 2, idleTimeout: 30, maxBackoff: 1, credentials: { decryptionKey: KEY },
+      id: 'conn',
+      type: 'p1-connection',
+      name: 'Luxembourg meter',
+      source: 'tcp-client',
+      host: '127.0.0.1',
+      port,
+      connectTimeout: 2,
+      idleTimeout: 30,
+      maxBackoff: 1,
+      credentials: { decryptionKey: KEY },
     },
     { id: 'in', z: 'tab', type: 'p1-in', connection: 'conn', output: 'parsed', topic: '', rateLimit: 0, changeField: '', wires: [['shown'], []] },
     { id: 'shown', z: 'tab', type: 'debug', name: 'values', active: true, tosidebar: true, console: false, complete: 'payload', targetType: 'msg', wires: [] },

@@ -20,9 +20,8 @@ const CHROMIUM = '/usr/bin/chromium';
  * (UPDATE_SCREENSHOTS=1 npm test, on the default Node-RED), so that a change to them is a
  * deliberate, reviewed commit. Every other run writes its screenshots to a temporary folder.
  */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' && !process.env.NODE_RED_PATH
-  ? path.join(REPO_ROOT, 'docs', 'images')
-  : path.join(os.tmpdir(), 'dsmr-p1-screenshots');
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' && !process.env.NODE_RED_PATH ? path.join(REPO_ROOT, 'docs', 'images') : path.join(os.tmpdir(), 'dsmr-p1-screenshots');
 const DEMO_FLOW = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'demo-flow.json'), 'utf8')) as Array<{ id: string; type: string }>;
 
 /** The first sentence of a node's English help, read from the file the editor shows. */
@@ -30,7 +29,10 @@ function helpSentence(type: string): string {
   const help = fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', 'en-US', `${type}.html`), 'utf8');
   const paragraph = /<p>([\s\S]*?)<\/p>/.exec(help);
   assert.ok(paragraph, `${type} help has a paragraph`);
-  const text = paragraph[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  const text = paragraph[1]
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.split(/(?<=\.)\s/)[0].slice(0, 60);
 }
 
@@ -58,8 +60,15 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 860 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(30000);
@@ -145,7 +154,10 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     // the demo flow is on the canvas with its status, no unknown nodes
     await page.locator(`[id="${demoNode('p1-in')}"]`).waitFor();
     assert.equal(await page.locator('.red-ui-flow-node-unknown').count(), 0);
-    await page.locator(`[id="${demoNode('p1-in')}"] .red-ui-flow-node-status-label`).filter({ hasText: /\S/ }).waitFor();
+    await page
+      .locator(`[id="${demoNode('p1-in')}"] .red-ui-flow-node-status-label`)
+      .filter({ hasText: /\S/ })
+      .waitFor();
     await page.locator('#red-ui-palette-header-smart_meter').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'editor.png') });
   });
@@ -243,7 +255,8 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     const chart = page.locator('#red-ui-workspace-chart');
     const box = await chart.boundingBox();
     assert.ok(box);
-    await page.locator('#red-ui-palette-container-smart_meter .red-ui-palette-node[data-palette-type="p1-parse"]')
+    await page
+      .locator('#red-ui-palette-container-smart_meter .red-ui-palette-node[data-palette-type="p1-parse"]')
       .dragTo(chart, { targetPosition: { x: box.width * 0.6, y: box.height * 0.8 } });
     const id = await page.evaluate(() => {
       const red = (window as unknown as { RED: { nodes: { filterNodes(f: { type: string }): Array<{ id: string }> } } }).RED;
@@ -262,7 +275,8 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     const chart = page.locator('#red-ui-workspace-chart');
     const box = await chart.boundingBox();
     assert.ok(box);
-    await page.locator('#red-ui-palette-container-smart_meter .red-ui-palette-node[data-palette-type="p1-homeassistant"]')
+    await page
+      .locator('#red-ui-palette-container-smart_meter .red-ui-palette-node[data-palette-type="p1-homeassistant"]')
       .dragTo(chart, { targetPosition: { x: box.width * 0.4, y: box.height * 0.85 } });
     const id = await page.evaluate(() => {
       const red = (window as unknown as { RED: { nodes: { filterNodes(f: { type: string }): Array<{ id: string }> } } }).RED;
@@ -425,15 +439,24 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
     await page.locator('.nrdb-ui-table td').first().waitFor();
     const first = (await live.allInnerTexts()).join('|');
     assert.match(first, /\d/);
-    await page.waitForFunction((before) =>
-      [...document.querySelectorAll('.nrdb-ui-gauge-value, .nrdb-ui-table')].map((el) => (el as HTMLElement).innerText).join('|') !== before, first,
-    { timeout: 30000 });
+    await page.waitForFunction(
+      (before) => [...document.querySelectorAll('.nrdb-ui-gauge-value, .nrdb-ui-table')].map((el) => (el as HTMLElement).innerText).join('|') !== before,
+      first,
+      { timeout: 30000 },
+    );
     // p1-energy's panels: today's energy and cost (NL meter), the capacity tariff (BE meter)
     const row = (label: string) => page.locator('.nrdb-ui-text', { hasText: label }).first();
     const filled = async (label: string, value: RegExp) => {
       await row(label).waitFor();
-      await page.waitForFunction(([text, pattern]) => [...document.querySelectorAll('.nrdb-ui-text')]
-        .some((el) => (el as HTMLElement).innerText.includes(text) && new RegExp(pattern).test((el as HTMLElement).innerText)), [label, value.source] as const, { timeout: 30000 })
+      await page
+        .waitForFunction(
+          ([text, pattern]) =>
+            [...document.querySelectorAll('.nrdb-ui-text')].some(
+              (el) => (el as HTMLElement).innerText.includes(text) && new RegExp(pattern).test((el as HTMLElement).innerText),
+            ),
+          [label, value.source] as const,
+          { timeout: 30000 },
+        )
         .catch(async (error) => {
           throw new Error(`${label} never showed ${value}; the page shows: ${await page.locator('body').innerText()} (${error})`);
         });

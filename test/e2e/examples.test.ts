@@ -33,7 +33,10 @@ function registerValue(telegram: string, code: string): number {
 /** POSTs a plain-text body (as an MQTT payload string arrives), resolving with the status code. */
 function postText(url: URL, text: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    const request = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
     request.on('error', reject);
     request.end(text);
   });
@@ -86,7 +89,10 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
       assert.ok(packedFiles.includes(`dist/src/nodes/${type}.js`), `${type}.js packed`);
       assert.ok(packedFiles.includes(`dist/src/nodes/${type}.html`), `${type}.html packed`);
     }
-    assert.deepEqual(packedFiles.filter((f) => f.startsWith('examples/')).sort(), exampleFiles().map((f) => `examples/${f}`));
+    assert.deepEqual(
+      packedFiles.filter((f) => f.startsWith('examples/')).sort(),
+      exampleFiles().map((f) => `examples/${f}`),
+    );
     assert.ok(!packedFiles.some((f) => f.startsWith('dist/test/') || f.startsWith('src/') || f.startsWith('test/')), 'no tests or sources in the package');
   });
 
@@ -138,13 +144,17 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
 
   describe('02 ESP8266 bridge over TCP → debug', () => {
     let bridge: TelegramServer | undefined;
-    afterEach(async () => { await bridge?.close(); bridge = undefined; });
+    afterEach(async () => {
+      await bridge?.close();
+      bridge = undefined;
+    });
 
     it('reads a real telegram from a TCP bridge and alerts when the bridge drops', async () => {
       const text = fs.readFileSync(NL_TELEGRAM, 'latin1');
       bridge = await startTelegramServer(Buffer.from(text, 'latin1'), 300);
-      const c = await deploy(testableFlow(loadExample('02 ESP8266 bridge over TCP to debug.json'),
-        connection({ host: '127.0.0.1', port: bridge.port, maxBackoff: 1 })));
+      const c = await deploy(
+        testableFlow(loadExample('02 ESP8266 bridge over TCP to debug.json'), connection({ host: '127.0.0.1', port: bridge.port, maxBackoff: 1 })),
+      );
       const telegram = payloadOf(await c.waitForDebug('telegram', isTelegram));
       assert.equal(telegram.energyDeliveredTariff1, registerValue(text, '1-0:1.8.1'));
       assert.equal(telegram.powerDelivered, registerValue(text, '1-0:1.7.0'));
@@ -152,7 +162,10 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
 
       const before = c.from('connection alert').length;
       bridge.dropClients();
-      const alert = await c.waitForDebug('connection alert', (m) => c.from('connection alert').indexOf(m) >= before && m.value !== 'P1 meter: receiving telegrams again');
+      const alert = await c.waitForDebug(
+        'connection alert',
+        (m) => c.from('connection alert').indexOf(m) >= before && m.value !== 'P1 meter: receiving telegrams again',
+      );
       assert.match(String(alert.value), /^P1 meter: (reconnecting|connecting|waiting|stalled)/);
       // and it recovers by itself
       await c.waitForDebug('connection alert', (m) => c.from('connection alert').indexOf(m) > before && m.value === 'P1 meter: receiving telegrams again');
@@ -173,8 +186,18 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     assert.ok(['powerDelivered', 'powerReturned'].includes((chart.value as { topic: string }).topic));
     const table = await c.waitForDebug(tapId('ex3.table'));
     const rows = (table.value as { payload: Array<{ register: string; value: number; unit: string }> }).payload;
-    assert.ok(rows.some((r) => r.register === 'energyDeliveredTariff1' && r.unit === 'kWh' && typeof r.value === 'number'), JSON.stringify(rows));
-    const page = await new Promise<number>((resolve, reject) => http.get(new URL('dashboard/', nodeRed!.url), (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject));
+    assert.ok(
+      rows.some((r) => r.register === 'energyDeliveredTariff1' && r.unit === 'kWh' && typeof r.value === 'number'),
+      JSON.stringify(rows),
+    );
+    const page = await new Promise<number>((resolve, reject) =>
+      http
+        .get(new URL('dashboard/', nodeRed!.url), (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject),
+    );
     assert.equal(page, 200);
   });
 
@@ -183,7 +206,8 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     const c = await deploy(testableFlow(loadExample('04 MQTT with Home Assistant discovery.json'), simulator('nl-dsmr5')));
     type Sent = { topic: string; payload: Record<string, any> | string; retain: boolean; qos: number };
     const sentTo = (pattern: RegExp) => (m: DebugMessage) => pattern.test(m.topic ?? '');
-    const config = async (name: string) => (await c.waitForDebug('to Home Assistant', sentTo(new RegExp(`^homeassistant/sensor/p1_[A-Za-z0-9_-]+/${name}/config$`)))).value as Sent;
+    const config = async (name: string) =>
+      (await c.waitForDebug('to Home Assistant', sentTo(new RegExp(`^homeassistant/sensor/p1_[A-Za-z0-9_-]+/${name}/config$`)))).value as Sent;
     const expectations: Array<[string, string, string, string]> = [
       ['powerDelivered', 'power', 'measurement', 'kW'],
       ['energyDeliveredTariff1', 'energy', 'total_increasing', 'kWh'],
@@ -222,22 +246,33 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
 
   describe('05 InfluxDB', () => {
     let influx: http.Server | undefined;
-    afterEach(async () => { await new Promise<void>((done) => (influx ? influx.close(() => done()) : done())); influx = undefined; });
+    afterEach(async () => {
+      await new Promise<void>((done) => (influx ? influx.close(() => done()) : done()));
+      influx = undefined;
+    });
 
     it('builds [fields, tags] for influxdb out and writes line protocol over HTTP (local server instead of InfluxDB)', async () => {
       const writes: Array<{ url: string; auth: string; body: string }> = [];
       influx = http.createServer((req, res) => {
         let body = '';
-        req.on('data', (chunk) => { body += chunk; });
-        req.on('end', () => { writes.push({ url: req.url ?? '', auth: String(req.headers.authorization), body }); res.statusCode = 204; res.end(); });
+        req.on('data', (chunk) => {
+          body += chunk;
+        });
+        req.on('end', () => {
+          writes.push({ url: req.url ?? '', auth: String(req.headers.authorization), body });
+          res.statusCode = 204;
+          res.end();
+        });
       });
       await new Promise<void>((done) => influx!.listen(0, '127.0.0.1', done));
       const influxPort = (influx.address() as { port: number }).port;
-      const c = await deploy(testableFlow(loadExample('05 InfluxDB.json'), (node) => {
-        if (node.type === 'p1-connection') return simulator('nl-dsmr5')(node);
-        if (node.type === 'http request') return { ...node, url: String(node.url).replace('http://localhost:8086', `http://127.0.0.1:${influxPort}`) };
-        return node;
-      }));
+      const c = await deploy(
+        testableFlow(loadExample('05 InfluxDB.json'), (node) => {
+          if (node.type === 'p1-connection') return simulator('nl-dsmr5')(node);
+          if (node.type === 'http request') return { ...node, url: String(node.url).replace('http://localhost:8086', `http://127.0.0.1:${influxPort}`) };
+          return node;
+        }),
+      );
       const fieldsAndTags = (await c.waitForDebug('to influxdb out')).value as [Record<string, number>, Record<string, string>];
       assert.equal(typeof fieldsAndTags[0].powerDelivered, 'number');
       assert.equal(typeof fieldsAndTags[1].meter, 'string');
@@ -250,17 +285,31 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
     });
   });
 
-  it('06 Belgian capacity tariff: p1-energy\'s alarm output warns from the projection; capacity values every telegram', async () => {
+  it("06 Belgian capacity tariff: p1-energy's alarm output warns from the projection; capacity values every telegram", async () => {
     const example = loadExample('06 Belgian capacity tariff warning.json');
     // A limit every projection exceeds while anything at all is drawn: the first telegram raises the alarm.
-    const c = await deploy(testableFlow(example, (node) =>
-      node.type === 'p1-energy' ? { ...node, demandLimit: 0.001 } : simulator('be-fluvius')(node)));
-    type Capacity = { demandAverage: number; demandProjected: number; demandMonthPeak: number; demandRollingAverage: number; demandSource: string; demandQuarterEnd: string };
+    const c = await deploy(testableFlow(example, (node) => (node.type === 'p1-energy' ? { ...node, demandLimit: 0.001 } : simulator('be-fluvius')(node))));
+    type Capacity = {
+      demandAverage: number;
+      demandProjected: number;
+      demandMonthPeak: number;
+      demandRollingAverage: number;
+      demandSource: string;
+      demandQuarterEnd: string;
+    };
     const capacity = (await c.waitForDebug('capacity')).value as Capacity;
     assert.equal(capacity.demandSource, 'meter', 'the Belgian meter sends its own quarter-hour average');
-    for (const field of ['demandAverage', 'demandProjected', 'demandMonthPeak', 'demandRollingAverage'] as const) assert.equal(typeof capacity[field], 'number', field);
+    for (const field of ['demandAverage', 'demandProjected', 'demandMonthPeak', 'demandRollingAverage'] as const)
+      assert.equal(typeof capacity[field], 'number', field);
     assert.ok(capacity.demandRollingAverage >= 2.5, 'each month counts at least the 2.5 kW minimum');
-    const warning = (await c.waitForDebug('warning')).value as { alarm: string; active: boolean; reason: string; projectedKw: number; thresholdKw: number; secondsLeft: number };
+    const warning = (await c.waitForDebug('warning')).value as {
+      alarm: string;
+      active: boolean;
+      reason: string;
+      projectedKw: number;
+      thresholdKw: number;
+      secondsLeft: number;
+    };
     assert.equal(warning.alarm, 'capacity');
     assert.equal(warning.active, true);
     assert.equal(warning.reason, 'limit');
@@ -293,7 +342,10 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
 
   describe('09 energy costs with dynamic prices', () => {
     let prices: http.Server | undefined;
-    afterEach(async () => { await new Promise<void>((done) => (prices ? prices.close(() => done()) : done())); prices = undefined; });
+    afterEach(async () => {
+      await new Promise<void>((done) => (prices ? prices.close(() => done()) : done()));
+      prices = undefined;
+    });
 
     it('fetches a day of hourly prices, hands them to p1-energy as msg.price, and prices the meter at the price of the hour (local server instead of the API)', async () => {
       // An EnergyZero-shaped answer: 48 hourly prices from the start of the current UTC day, each hour its own price.
@@ -303,22 +355,30 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
       prices = http.createServer((req, res) => {
         requests.push(req.url ?? '');
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ Prices: Array.from({ length: 48 }, (_v, h) => ({ price: priceOfHour(h), readingDate: new Date(dayStart + h * 3_600_000).toISOString() })) }));
+        res.end(
+          JSON.stringify({
+            Prices: Array.from({ length: 48 }, (_v, h) => ({ price: priceOfHour(h), readingDate: new Date(dayStart + h * 3_600_000).toISOString() })),
+          }),
+        );
       });
       await new Promise<void>((done) => prices!.listen(0, '127.0.0.1', done));
       const port = (prices.address() as { port: number }).port;
-      const c = await deploy(testableFlow(loadExample('09 Energy costs with dynamic prices.json'), (node) => {
-        if (node.type === 'p1-connection') return simulator('nl-dsmr5')(node);
-        if (node.id === 'ex9.url') return { ...node, rules: [{ t: 'set', p: 'url', pt: 'msg', to: `http://127.0.0.1:${port}/v1/energyprices`, tot: 'str' }] };
-        if (node.type === 'p1-energy') return { ...node, interval: 0 };
-        return node;
-      }));
+      const c = await deploy(
+        testableFlow(loadExample('09 Energy costs with dynamic prices.json'), (node) => {
+          if (node.type === 'p1-connection') return simulator('nl-dsmr5')(node);
+          if (node.id === 'ex9.url') return { ...node, rules: [{ t: 'set', p: 'url', pt: 'msg', to: `http://127.0.0.1:${port}/v1/energyprices`, tot: 'str' }] };
+          if (node.type === 'p1-energy') return { ...node, interval: 0 };
+          return node;
+        }),
+      );
       type Costs = { priceDelivered: number; costToday: number; costElectricityToday: number; costGasToday?: number; costFixedToday: number; time: string };
       // The simulated meter's clock is the real clock: the price in force is the one of the current hour.
-      const costs = (await c.waitForDebug('costs', (m) => {
-        const v = m.value as Costs;
-        return typeof v.priceDelivered === 'number' && v.priceDelivered !== 0.25;
-      })).value as Costs;
+      const costs = (
+        await c.waitForDebug('costs', (m) => {
+          const v = m.value as Costs;
+          return typeof v.priceDelivered === 'number' && v.priceDelivered !== 0.25;
+        })
+      ).value as Costs;
       const hour = Math.floor((Date.parse(costs.time) - dayStart) / 3_600_000);
       assert.equal(costs.priceDelivered, priceOfHour(hour), `price at ${costs.time}`);
       assert.equal(costs.costFixedToday, 0.85);
@@ -329,7 +389,10 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
 
   describe('08 encrypted Luxembourg meter', () => {
     let bridge: TelegramServer | undefined;
-    afterEach(async () => { await bridge?.close(); bridge = undefined; });
+    afterEach(async () => {
+      await bridge?.close();
+      bridge = undefined;
+    });
 
     it('decrypts with the key from the credentials (TCP bridge instead of the serial port)', async () => {
       const key = /encryption_key\(EK\)=([0-9A-F]{32})/.exec(fs.readFileSync(`${LU_FRAME}.key.txt`, 'utf8'))?.[1];
@@ -338,7 +401,9 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
       bridge = await startTelegramServer(fs.readFileSync(`${LU_FRAME}.bin`), 300);
       const example = loadExample('08 Encrypted Luxembourg meter.json');
       assert.equal(example.find((n) => n.type === 'p1-connection')?.credentials, undefined, 'no key in the example file');
-      const c = await deploy(testableFlow(example, connection({ source: 'tcp-client', host: '127.0.0.1', port: bridge.port, credentials: { decryptionKey: key } })));
+      const c = await deploy(
+        testableFlow(example, connection({ source: 'tcp-client', host: '127.0.0.1', port: bridge.port, credentials: { decryptionKey: key } })),
+      );
       const values = (await c.waitForDebug('values')).value as Record<string, number>;
       assert.equal(values.energyDeliveredTotal, registerValue(plaintext, '1-0:1.8.0'));
       assert.equal(values.energyReturnedTotal, registerValue(plaintext, '1-0:2.8.0'));
@@ -348,13 +413,18 @@ describe(`example flows in a real Node-RED ${NODE_RED_VERSION} (packed package)`
 
   describe('10 HomeWizard P1 meter over HTTP → debug', () => {
     let dongle: FakeDongle | undefined;
-    afterEach(async () => { await dongle?.stop(); dongle = undefined; });
+    afterEach(async () => {
+      await dongle?.stop();
+      dongle = undefined;
+    });
 
     it('reads the telegram from a local HTTP server that answers like the HomeWizard API, and says when the API is switched off', async () => {
       const text = fs.readFileSync(NL_TELEGRAM, 'latin1');
       dongle = await new FakeDongle().listen(0);
       dongle.telegram = Buffer.from(text, 'latin1');
-      const c = await deploy(testableFlow(loadExample('10 HomeWizard P1 meter over HTTP to debug.json'), connection({ httpHost: '127.0.0.1', httpPort: dongle.port })));
+      const c = await deploy(
+        testableFlow(loadExample('10 HomeWizard P1 meter over HTTP to debug.json'), connection({ httpHost: '127.0.0.1', httpPort: dongle.port })),
+      );
       const telegram = payloadOf(await c.waitForDebug('telegram', isTelegram));
       assert.equal(telegram.energyDeliveredTariff1, registerValue(text, '1-0:1.8.1'));
       assert.equal(telegram.powerDelivered, registerValue(text, '1-0:1.7.0'));

@@ -9,7 +9,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
-import { helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor, type Msg } from '../nodes/connection-harness';
+import {
+  helper,
+  NODES,
+  numberedTelegram,
+  p1InWithOutputs,
+  recorder,
+  statusesOf,
+  telegramNumber,
+  unusedTcpPort,
+  waitFor,
+  type Msg,
+} from '../nodes/connection-harness';
 
 const SER2NET = '/usr/sbin/ser2net';
 

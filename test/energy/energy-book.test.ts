@@ -28,9 +28,16 @@ function closedOf(outcomes: TelegramOutcome[], medium: string, period: string): 
 function assertDayMatchesRegisters(day: Flat, list: Sample[], start: number, end: number): void {
   const first = lastAtOrBefore(list, start).telegram;
   const last = lastAtOrBefore(list, end).telegram;
-  assert.ok(close(day.energyDelivered, deliveredKwh(last) - deliveredKwh(first), KWH), `${day.key} delivered ${day.energyDelivered} vs ${deliveredKwh(last) - deliveredKwh(first)}`);
+  assert.ok(
+    close(day.energyDelivered, deliveredKwh(last) - deliveredKwh(first), KWH),
+    `${day.key} delivered ${day.energyDelivered} vs ${deliveredKwh(last) - deliveredKwh(first)}`,
+  );
   assert.ok(close(day.energyReturned, returnedKwh(last) - returnedKwh(first), KWH), `${day.key} returned`);
-  for (const [code, field] of [['1-0:1.8.1', 'energyDeliveredTariff1'], ['1-0:1.8.2', 'energyDeliveredTariff2'], ['1-0:2.8.2', 'energyReturnedTariff2']]) {
+  for (const [code, field] of [
+    ['1-0:1.8.1', 'energyDeliveredTariff1'],
+    ['1-0:1.8.2', 'energyDeliveredTariff2'],
+    ['1-0:2.8.2', 'energyReturnedTariff2'],
+  ]) {
     assert.ok(close(day[field], register(last, code) - register(first, code), KWH), `${day.key} ${field}`);
   }
   assert.ok(close(day.energyNet, (day.energyDelivered as number) - (day.energyReturned as number), 0.0011));
@@ -73,7 +80,10 @@ describe('energy/energy-book', () => {
         const book = emptyBook();
         const { outcomes } = run(feb, settings, book);
         const month = closedOf(outcomes, 'electricity', 'month');
-        assert.deepEqual(month.map((m) => m.key), ['2026-02']);
+        assert.deepEqual(
+          month.map((m) => m.key),
+          ['2026-02'],
+        );
         assert.equal(month[0].complete, false, 'counting began on 27 February');
         assertDayMatchesRegisters(closedOf(outcomes, 'electricity', 'day').find((d) => d.key === '2026-02-28') as Flat, feb, febStart, marStart);
         const last = outcomes[outcomes.length - 1].totals;
@@ -83,16 +93,28 @@ describe('energy/energy-book', () => {
         const yearEnd = fromCentralEuropeanTime(2027, 1, 1);
         const december = samples(meter, yearEnd - 2 * HOUR, yearEnd + 30 * MINUTE, MINUTE);
         const later = run(december, settings, book).outcomes;
-        const closedKinds = later.flatMap((o) => o.closed).filter((c) => c.medium === 'electricity').map((c) => `${c.period} ${c.key}`);
+        const closedKinds = later
+          .flatMap((o) => o.closed)
+          .filter((c) => c.medium === 'electricity')
+          .map((c) => `${c.period} ${c.key}`);
         assert.ok(closedKinds.includes('day 2026-12-31'), closedKinds.join(', '));
         assert.ok(closedKinds.includes('month 2026-12'));
         assert.ok(closedKinds.includes('year 2026'));
         const year = closedOf(later, 'electricity', 'year')[0];
         const firstEver = feb[0].telegram;
-        assert.ok(close(year.energyDelivered, deliveredKwh(lastAtOrBefore(december, yearEnd).telegram) - deliveredKwh(firstEver), KWH), 'the year holds everything since the first telegram');
+        assert.ok(
+          close(year.energyDelivered, deliveredKwh(lastAtOrBefore(december, yearEnd).telegram) - deliveredKwh(firstEver), KWH),
+          'the year holds everything since the first telegram',
+        );
         const newYear = later[later.length - 1].totals;
         assert.equal(newYear.todayFrom, '2027-01-01T00:00:00+01:00');
-        assert.ok(close(newYear.energyDeliveredYear, deliveredKwh(december[december.length - 1].telegram) - deliveredKwh(lastAtOrBefore(december, yearEnd).telegram), KWH));
+        assert.ok(
+          close(
+            newYear.energyDeliveredYear,
+            deliveredKwh(december[december.length - 1].telegram) - deliveredKwh(lastAtOrBefore(december, yearEnd).telegram),
+            KWH,
+          ),
+        );
       });
     });
   }
@@ -101,7 +123,10 @@ describe('energy/energy-book', () => {
     const midnight = fromCentralEuropeanTime(2026, 6, 12);
     const list = samples(simulatedMeter('nl-dsmr5', 13), midnight, midnight + HOUR, 5 * MINUTE);
     const { outcomes } = run(list, settingsFor('Europe/Amsterdam'));
-    assert.deepEqual(outcomes.flatMap((o) => o.closed).filter((c) => c.medium === 'electricity'), []);
+    assert.deepEqual(
+      outcomes.flatMap((o) => o.closed).filter((c) => c.medium === 'electricity'),
+      [],
+    );
     assert.equal(outcomes[outcomes.length - 1].totals.todayFrom, '2026-06-12T00:00:00+02:00');
   });
 
@@ -115,7 +140,9 @@ describe('energy/energy-book', () => {
     assert.equal(day.key, '2026-06-09');
     assert.ok(close(day.energyDelivered, deliveredKwh(lastAtOrBefore(list, midnight - HOUR).telegram) - deliveredKwh(list[0].telegram), KWH));
     const today = outcomes[outcomes.length - 1].totals;
-    assert.ok(close(today.energyDeliveredToday, deliveredKwh(list[list.length - 1].telegram) - deliveredKwh(lastAtOrBefore(list, midnight - HOUR).telegram), KWH));
+    assert.ok(
+      close(today.energyDeliveredToday, deliveredKwh(list[list.length - 1].telegram) - deliveredKwh(lastAtOrBefore(list, midnight - HOUR).telegram), KWH),
+    );
   });
 
   it('continues the totals through a meter swap, never negative, and reports it', () => {
@@ -126,13 +153,22 @@ describe('energy/energy-book', () => {
     assert.notEqual(before[0].telegram.equipmentId, after[0].telegram.equipmentId);
     const { outcomes } = run([...before, ...after], settings);
     const events = outcomes.flatMap((o) => o.events);
-    assert.deepEqual(events.map((e) => `${e.medium} ${e.event}`), ['electricity meterSwap', 'gas meterSwap']);
+    assert.deepEqual(
+      events.map((e) => `${e.medium} ${e.event}`),
+      ['electricity meterSwap', 'gas meterSwap'],
+    );
     assert.equal(events[0].previousId, before[0].telegram.equipmentId);
     assert.equal(events[0].equipmentId, after[0].telegram.equipmentId);
-    const expected = deliveredKwh(before[before.length - 1].telegram) - deliveredKwh(before[0].telegram) + deliveredKwh(after[after.length - 1].telegram) - deliveredKwh(after[0].telegram);
+    const expected =
+      deliveredKwh(before[before.length - 1].telegram) -
+      deliveredKwh(before[0].telegram) +
+      deliveredKwh(after[after.length - 1].telegram) -
+      deliveredKwh(after[0].telegram);
     const last = outcomes[outcomes.length - 1].totals;
     assert.ok(close(last.energyDeliveredToday, expected, KWH), `${last.energyDeliveredToday} vs ${expected}`);
-    for (const o of outcomes) for (const [name, value] of Object.entries(o.totals)) if (/^(energy(Delivered|Returned)|gas)/.test(name) && typeof value === 'number') assert.ok(value >= 0, `${name} ${value}`);
+    for (const o of outcomes)
+      for (const [name, value] of Object.entries(o.totals))
+        if (/^(energy(Delivered|Returned)|gas)/.test(name) && typeof value === 'number') assert.ok(value >= 0, `${name} ${value}`);
   });
 
   it('re-anchors a register that runs backwards and keeps counting from there', () => {
@@ -207,12 +243,18 @@ describe('energy/energy-book', () => {
       if (minuteInQuarter < 5) return; // a few Wh of print resolution weigh too much early in a quarter
       const meterAverage = register(s.telegram, '1-0:1.4.0');
       assert.equal(computed[i].totals.demandSource, 'computed');
-      assert.ok(close(computed[i].totals.demandAverage, meterAverage, 0.03), `${new Date(s.at).toISOString()}: ${computed[i].totals.demandAverage} vs meter ${meterAverage}`);
+      assert.ok(
+        close(computed[i].totals.demandAverage, meterAverage, 0.03),
+        `${new Date(s.at).toISOString()}: ${computed[i].totals.demandAverage} vs meter ${meterAverage}`,
+      );
       compared++;
     });
     assert.ok(compared > 1000);
     const last = list[list.length - 1].telegram;
-    assert.ok(close(computed[computed.length - 1].totals.demandMonthPeak, register(last, '1-0:1.6.0'), 0.01), `month peak ${computed[computed.length - 1].totals.demandMonthPeak} vs meter ${register(last, '1-0:1.6.0')}`);
+    assert.ok(
+      close(computed[computed.length - 1].totals.demandMonthPeak, register(last, '1-0:1.6.0'), 0.01),
+      `month peak ${computed[computed.length - 1].totals.demandMonthPeak} vs meter ${register(last, '1-0:1.6.0')}`,
+    );
   });
 
   it('prices every step at the dynamic price of its quarter hour, with a new schedule arriving during the day', () => {
@@ -229,7 +271,11 @@ describe('energy/energy-book', () => {
     // At 06:00 the supplier publishes new prices for the afternoon (all 0.10 higher); a fixed gas price arrives too.
     assert.equal(takePrices(book, schedule(day + 6 * HOUR, 0.1).slice(0, 24), day), null);
     assert.equal(takePrices(book, { gas: 1.5 }, day), null);
-    const outcomes = run(list.filter((s) => s.at >= day + 6 * HOUR), settings, book).outcomes;
+    const outcomes = run(
+      list.filter((s) => s.at >= day + 6 * HOUR),
+      settings,
+      book,
+    ).outcomes;
 
     let expected = 0;
     for (let q = 0; q < 48; q++) {
@@ -251,7 +297,9 @@ describe('energy/energy-book', () => {
     assert.deepEqual(restoreBook('garbage'), emptyBook());
     const book = emptyBook();
     run(samples(simulatedMeter('nl-dsmr5', 12), Date.UTC(2026, 4, 1, 8), Date.UTC(2026, 4, 1, 9), 10 * MINUTE), settingsFor('Europe/Amsterdam'), book);
-    const stored = JSON.parse(JSON.stringify({ meters: { ...book.meters, old: { version: 0 } }, prices: [{ start: 'soon' }, { start: 1, prices: { delivered: 0.2 } }] }));
+    const stored = JSON.parse(
+      JSON.stringify({ meters: { ...book.meters, old: { version: 0 } }, prices: [{ start: 'soon' }, { start: 1, prices: { delivered: 0.2 } }] }),
+    );
     const restored = restoreBook(stored);
     assert.deepEqual(Object.keys(restored.meters), ['meter']);
     assert.deepEqual(restored.meters.meter, book.meters.meter);

@@ -14,19 +14,57 @@
 
 /** Options of an MQTT sensor (full names, no abbreviations) that the discovery schema knows. */
 export const SENSOR_OPTIONS = new Set([
-  'availability', 'availability_mode', 'availability_template', 'availability_topic', 'device', 'device_class', 'enabled_by_default',
-  'encoding', 'entity_category', 'entity_picture', 'expire_after', 'force_update', 'icon', 'json_attributes_template',
-  'json_attributes_topic', 'last_reset_value_template', 'name', 'object_id', 'default_entity_id', 'options', 'origin', 'payload_available',
-  'payload_not_available', 'platform', 'qos', 'state_class', 'state_topic', 'suggested_display_precision', 'unique_id',
-  'unit_of_measurement', 'value_template',
+  'availability',
+  'availability_mode',
+  'availability_template',
+  'availability_topic',
+  'device',
+  'device_class',
+  'enabled_by_default',
+  'encoding',
+  'entity_category',
+  'entity_picture',
+  'expire_after',
+  'force_update',
+  'icon',
+  'json_attributes_template',
+  'json_attributes_topic',
+  'last_reset_value_template',
+  'name',
+  'object_id',
+  'default_entity_id',
+  'options',
+  'origin',
+  'payload_available',
+  'payload_not_available',
+  'platform',
+  'qos',
+  'state_class',
+  'state_topic',
+  'suggested_display_precision',
+  'unique_id',
+  'unit_of_measurement',
+  'value_template',
 ]);
 
 /** A sensor cannot work without a state topic; without a unique id it cannot be tied to a device. */
 export const REQUIRED_SENSOR_OPTIONS = ['state_topic', 'unique_id', 'device'];
 
 /** Keys of the `device` block; at least one of `identifiers` / `connections` is needed. */
-export const DEVICE_KEYS = new Set(['configuration_url', 'connections', 'hw_version', 'identifiers', 'manufacturer', 'model', 'model_id', 'name',
-  'serial_number', 'suggested_area', 'sw_version', 'via_device']);
+export const DEVICE_KEYS = new Set([
+  'configuration_url',
+  'connections',
+  'hw_version',
+  'identifiers',
+  'manufacturer',
+  'model',
+  'model_id',
+  'name',
+  'serial_number',
+  'suggested_area',
+  'sw_version',
+  'via_device',
+]);
 
 /** Keys of the `origin` block; `name` is required. */
 export const ORIGIN_KEYS = new Set(['name', 'sw_version', 'support_url']);
@@ -38,7 +76,10 @@ export const STATE_CLASSES = new Set(['measurement', 'total', 'total_increasing'
 
 /** Per device class: the units it accepts (`null` = no unit) and the state classes allowed with it. */
 export const DEVICE_CLASSES: Record<string, { units: Array<string | null>; stateClasses: string[] }> = {
-  energy: { units: ['mWh', 'Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'J', 'kJ', 'MJ', 'GJ', 'cal', 'kcal', 'Mcal', 'Gcal'], stateClasses: ['total', 'total_increasing'] },
+  energy: {
+    units: ['mWh', 'Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'J', 'kJ', 'MJ', 'GJ', 'cal', 'kcal', 'Mcal', 'Gcal'],
+    stateClasses: ['total', 'total_increasing'],
+  },
   power: { units: ['mW', 'W', 'kW', 'MW', 'GW', 'TW', 'BTU/h'], stateClasses: ['measurement'] },
   gas: { units: ['m³', 'ft³', 'CCF', 'L'], stateClasses: ['total', 'total_increasing'] },
   water: { units: ['L', 'gal', 'm³', 'ft³', 'CCF'], stateClasses: ['total', 'total_increasing'] },
@@ -69,7 +110,14 @@ export const TOPIC_ID = /^[a-zA-Z0-9_-]+$/;
 export function discoveryProblems(topic: string, config: Record<string, unknown>, prefix = 'homeassistant'): string[] {
   const problems: string[] = [];
   const levels = topic.split('/');
-  if (levels.length !== 5 || levels[0] !== prefix || levels[1] !== 'sensor' || levels[4] !== 'config' || !TOPIC_ID.test(levels[2]) || !TOPIC_ID.test(levels[3])) {
+  if (
+    levels.length !== 5 ||
+    levels[0] !== prefix ||
+    levels[1] !== 'sensor' ||
+    levels[4] !== 'config' ||
+    !TOPIC_ID.test(levels[2]) ||
+    !TOPIC_ID.test(levels[3])
+  ) {
     problems.push(`config topic ${topic} is not ${prefix}/sensor/<node id>/<object id>/config`);
   }
   for (const key of Object.keys(config)) if (!SENSOR_OPTIONS.has(key)) problems.push(`unknown option ${key}`);
@@ -85,7 +133,8 @@ export function discoveryProblems(topic: string, config: Record<string, unknown>
     for (const key of Object.keys(origin)) if (!ORIGIN_KEYS.has(key)) problems.push(`unknown origin key ${key}`);
     if (typeof origin.name !== 'string') problems.push('origin without name');
   }
-  if (config.entity_category !== undefined && !SENSOR_ENTITY_CATEGORIES.has(String(config.entity_category))) problems.push(`entity_category ${config.entity_category}`);
+  if (config.entity_category !== undefined && !SENSOR_ENTITY_CATEGORIES.has(String(config.entity_category)))
+    problems.push(`entity_category ${config.entity_category}`);
   const stateClass = config.state_class as string | undefined;
   if (stateClass !== undefined && !STATE_CLASSES.has(stateClass)) problems.push(`state_class ${stateClass}`);
   const deviceClass = config.device_class as string | undefined;
@@ -95,7 +144,8 @@ export function discoveryProblems(topic: string, config: Record<string, unknown>
     if (!rules) problems.push(`device_class ${deviceClass} not in the table`);
     else {
       if (!rules.units.includes(unit)) problems.push(`unit ${unit} not allowed for device_class ${deviceClass}`);
-      if (stateClass !== undefined && !rules.stateClasses.includes(stateClass)) problems.push(`state_class ${stateClass} not allowed for device_class ${deviceClass}`);
+      if (stateClass !== undefined && !rules.stateClasses.includes(stateClass))
+        problems.push(`state_class ${stateClass} not allowed for device_class ${deviceClass}`);
     }
   }
   return problems;
@@ -104,5 +154,9 @@ export function discoveryProblems(topic: string, config: Record<string, unknown>
 /** Whether the energy dashboard offers this sensor as a source of `kind`. */
 export function energyDashboardAccepts(kind: keyof typeof ENERGY_DASHBOARD, config: Record<string, unknown>): boolean {
   const rules = ENERGY_DASHBOARD[kind];
-  return rules.deviceClasses.includes(String(config.device_class)) && rules.units.includes(String(config.unit_of_measurement)) && rules.stateClasses.includes(String(config.state_class));
+  return (
+    rules.deviceClasses.includes(String(config.device_class)) &&
+    rules.units.includes(String(config.unit_of_measurement)) &&
+    rules.stateClasses.includes(String(config.state_class))
+  );
 }

@@ -27,4 +27,3 @@ export function lineGroups(text: string, code: string): string[] {
 export function groupNumber(group: string): number {
   return Number(group.split('*')[0]);
 }
-

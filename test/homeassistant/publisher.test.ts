@@ -30,7 +30,12 @@ type Json = Record<string, any>;
 const configs = (messages: MqttMessage[]) => messages.filter((m) => m.topic.endsWith('/config'));
 const configFor = (messages: MqttMessage[], node: string, object: string): Json => {
   const found = messages.find((m) => m.topic === `homeassistant/sensor/${node}/${object}/config`);
-  assert.ok(found, `no config for ${node}/${object}; have ${configs(messages).map((m) => m.topic).join(', ')}`);
+  assert.ok(
+    found,
+    `no config for ${node}/${object}; have ${configs(messages)
+      .map((m) => m.topic)
+      .join(', ')}`,
+  );
   return found.payload as Json;
 };
 const stateOn = (messages: MqttMessage[], topic: string): Json => {
@@ -56,7 +61,7 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
       assert.ok(telegrams.length >= 15, `only ${telegrams.length}`);
     });
 
-    it('gives configs that follow Home Assistant\'s documented rules, each with a value in its state topic and an availability', function () {
+    it("gives configs that follow Home Assistant's documented rules, each with a value in its state topic and an availability", function () {
       for (const entry of telegrams) {
         const messages = new HomeAssistantPublisher(OPTIONS).telegram(parseTelegram(entry.bytes.toString('latin1')), 0);
         assert.ok(configs(messages).length > 0, `${entry.file}: no sensors`);
@@ -105,12 +110,19 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
     assert.equal(gas.unit_of_measurement, 'm³');
     assert.deepEqual(gas.device.identifiers, [`p1_${gasId}`]);
     assert.equal(gas.device.via_device, node, 'the gas meter hangs under the electricity meter');
-    assert.equal(gas.availability_topic, t1.availability_topic, 'gas follows the meter\'s availability');
+    assert.equal(gas.availability_topic, t1.availability_topic, "gas follows the meter's availability");
     const [time, reading] = lineGroups(text, '0-1:24.2.1');
     assert.equal(renderedValue(messages, gas), groupNumber(reading));
-    assert.match(String(renderedValue(messages, configFor(messages, `p1_${gasId}`, 'readingTime'))), new RegExp(`^20${time.slice(0, 2)}-${time.slice(2, 4)}-${time.slice(4, 6)}T`));
+    assert.match(
+      String(renderedValue(messages, configFor(messages, `p1_${gasId}`, 'readingTime'))),
+      new RegExp(`^20${time.slice(0, 2)}-${time.slice(2, 4)}-${time.slice(4, 6)}T`),
+    );
 
-    assert.equal(configs(messages).some((m) => /water|averageDemand|peakDemand/.test(m.topic)), false, 'nothing the meter does not send');
+    assert.equal(
+      configs(messages).some((m) => /water|averageDemand|peakDemand/.test(m.topic)),
+      false,
+      'nothing the meter does not send',
+    );
   });
 
   it('Belgian meter: gas and water devices, the current average demand and the month peak with its time', function () {
@@ -141,7 +153,12 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
     assert.equal(peakAt.device_class, 'timestamp');
     assert.equal(peakAt.unit_of_measurement, undefined);
     // 200509134558S: summer time, +02:00
-    assert.equal(new Date(String(renderedValue(messages, peakAt))).toISOString(), new Date(`20${peakTime.slice(0, 2)}-${peakTime.slice(2, 4)}-${peakTime.slice(4, 6)}T${peakTime.slice(6, 8)}:${peakTime.slice(8, 10)}:${peakTime.slice(10, 12)}+02:00`).toISOString());
+    assert.equal(
+      new Date(String(renderedValue(messages, peakAt))).toISOString(),
+      new Date(
+        `20${peakTime.slice(0, 2)}-${peakTime.slice(2, 4)}-${peakTime.slice(4, 6)}T${peakTime.slice(6, 8)}:${peakTime.slice(8, 10)}:${peakTime.slice(10, 12)}+02:00`,
+      ).toISOString(),
+    );
     assert.equal(peakTime.endsWith('S'), true);
   });
 
@@ -155,7 +172,10 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
     assert.ok(energyDashboardAccepts('electricity', configFor(messages, node, 'energyReturnedTotal')));
     assert.equal(configFor(messages, node, 'reactiveEnergyDeliveredTotal').unit_of_measurement, 'kvarh');
     assert.equal(text.includes('1-0:32.7.0'), false);
-    assert.equal(configs(messages).some((m) => /voltageL|reading/.test(m.topic)), false);
+    assert.equal(
+      configs(messages).some((m) => /voltageL|reading/.test(m.topic)),
+      false,
+    );
     assert.equal(new Set(configs(messages).map((m) => (m.payload as Json).device.identifiers[0])).size, 1, 'one device: no M-Bus meters');
   });
 
@@ -170,7 +190,10 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
 
       const withPeak = { ...telegram, averageDemand: 1.25, units: { ...telegram.units, averageDemand: 'kW' } } as P1Telegram;
       const third = publisher.telegram(withPeak, 2000);
-      assert.deepEqual(configs(third).map((m) => m.topic), ['homeassistant/sensor/p1_E0034006810516416/averageDemand/config']);
+      assert.deepEqual(
+        configs(third).map((m) => m.topic),
+        ['homeassistant/sensor/p1_E0034006810516416/averageDemand/config'],
+      );
       assert.ok(third.indexOf(configs(third)[0]) < third.findIndex((m) => m.topic === 'p1/E0034006810516416/state'), 'config before the state that needs it');
 
       // A sensor announced earlier and missing now reads null (unknown), not a broken template.
@@ -189,7 +212,7 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
       assert.equal((again[0].payload as Json).unit_of_measurement, 'W');
     });
 
-    it('sends a device\'s state at most once per interval', function () {
+    it("sends a device's state at most once per interval", function () {
       const publisher = new HomeAssistantPublisher({ ...OPTIONS, stateIntervalMs: 10_000 });
       const telegram = telegramOf(BE_PEAKS);
       const states = (now: number) => publisher.telegram(telegram, now).filter((m) => m.topic.endsWith('/state')).length;
@@ -213,8 +236,14 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
       const online = back.findIndex((m) => m.topic === 'p1/1SAG3101021605/availability');
       assert.equal(back[online].payload, 'online');
       assert.ok(online < back.findIndex((m) => m.topic.endsWith('/state')), 'available before the new states');
-      assert.deepEqual(publisher.connection('stalled').map((m) => m.payload), ['offline']);
-      assert.deepEqual(publisher.connection('receiving').map((m) => m.payload), ['online']);
+      assert.deepEqual(
+        publisher.connection('stalled').map((m) => m.payload),
+        ['offline'],
+      );
+      assert.deepEqual(
+        publisher.connection('receiving').map((m) => m.payload),
+        ['online'],
+      );
     });
 
     it('republishes every config, the availability and the last states on request', function () {
@@ -222,24 +251,47 @@ describe('Home Assistant discovery (src/homeassistant)', function () {
       const first = publisher.telegram(telegramOf(BE_GAS_WATER), 0);
       publisher.connection('failed');
       const again = publisher.republish();
-      assert.deepEqual(configs(again).map((m) => [m.topic, m.payload]), configs(first).map((m) => [m.topic, m.payload]));
+      assert.deepEqual(
+        configs(again).map((m) => [m.topic, m.payload]),
+        configs(first).map((m) => [m.topic, m.payload]),
+      );
       assert.equal(again.find((m) => m.topic.endsWith('/availability'))?.payload, 'offline', 'the availability as it is now');
-      assert.deepEqual(again.filter((m) => m.topic.endsWith('/state')).map((m) => m.topic).sort(), first.filter((m) => m.topic.endsWith('/state')).map((m) => m.topic).sort());
+      assert.deepEqual(
+        again
+          .filter((m) => m.topic.endsWith('/state'))
+          .map((m) => m.topic)
+          .sort(),
+        first
+          .filter((m) => m.topic.endsWith('/state'))
+          .map((m) => m.topic)
+          .sort(),
+      );
     });
 
     it('removes every sensor it announced with an empty retained config, then stays quiet until asked to publish again', function () {
       const publisher = new HomeAssistantPublisher({ ...OPTIONS, retainStates: true });
       const announced = configs(publisher.telegram(telegramOf(BE_GAS_WATER), 0)).map((m) => m.topic);
       const removal = publisher.remove();
-      for (const topic of announced) assert.ok(removal.some((m) => m.topic === topic && m.payload === '' && m.retain), `${topic} removed`);
+      for (const topic of announced)
+        assert.ok(
+          removal.some((m) => m.topic === topic && m.payload === '' && m.retain),
+          `${topic} removed`,
+        );
       assert.ok(removal.some((m) => m.topic === 'p1/1SAG3101021605/availability' && m.payload === '' && m.retain));
-      assert.ok(removal.some((m) => m.topic === 'p1/7FLO2119033733/state' && m.payload === '' && m.retain), 'retained states cleared');
+      assert.ok(
+        removal.some((m) => m.topic === 'p1/7FLO2119033733/state' && m.payload === '' && m.retain),
+        'retained states cleared',
+      );
       assert.equal(removal.filter((m) => m.payload !== '').length, 0);
       assert.ok(publisher.isRemoved);
       assert.deepEqual(publisher.telegram(telegramOf(BE_GAS_WATER), 1000), []);
       assert.deepEqual(publisher.connection('reconnecting'), []);
       assert.deepEqual(publisher.republish(), [], 'nothing left to republish');
-      assert.deepEqual(configs(publisher.telegram(telegramOf(BE_GAS_WATER), 2000)).map((m) => m.topic), announced, 'announced again after republish');
+      assert.deepEqual(
+        configs(publisher.telegram(telegramOf(BE_GAS_WATER), 2000)).map((m) => m.topic),
+        announced,
+        'announced again after republish',
+      );
     });
 
     it('serves at most maxMeters meters and counts the telegrams it refuses', function () {

@@ -53,22 +53,52 @@ describe('option limits: runtime and editor agree', () => {
     assert.equal(off.ok && off.splitter, undefined);
     const on = splitterOf({ splitter: true, splitterPort: '8089' });
     assert.deepEqual(on.ok && on.splitter, { bindAddress: '127.0.0.1', port: 8089, maxReaders: 8, allowedClients: [] });
-    const listed = splitterOf({ splitter: 'true', splitterPort: 8089, splitterBindAddress: '::', splitterAllowedClients: '192.168.1.0/24 ::1', splitterMaxReaders: '64' });
+    const listed = splitterOf({
+      splitter: 'true',
+      splitterPort: 8089,
+      splitterBindAddress: '::',
+      splitterAllowedClients: '192.168.1.0/24 ::1',
+      splitterMaxReaders: '64',
+    });
     assert.deepEqual(listed.ok && listed.splitter, { bindAddress: '::', port: 8089, maxReaders: 64, allowedClients: ['192.168.1.0/24', '::1'] });
     assert.deepEqual(splitterOf({ splitter: true }), { ok: false, source: 'simulator', reason: 'splitter port "" is not a number from 1 to 65535' });
-    assert.deepEqual(splitterOf({ splitter: true, splitterPort: 8089, splitterMaxReaders: 65 }), { ok: false, source: 'simulator', reason: 'splitter reader limit must be from 1 to 64' });
+    assert.deepEqual(splitterOf({ splitter: true, splitterPort: 8089, splitterMaxReaders: 65 }), {
+      ok: false,
+      source: 'simulator',
+      reason: 'splitter reader limit must be from 1 to 64',
+    });
   });
 
   it('a TCP server gets a small client limit, an idle timeout and no allow list by default', () => {
     const settings = readConnectionSettings({ source: 'tcp-server', listenPort: '8088' });
     assert.deepEqual(settings.ok && settings.transport, {
-      kind: 'tcp-server', bindAddress: '0.0.0.0', port: 8088, maxClients: 8, clientIdleTimeoutMs: 60_000, allowedClients: [],
+      kind: 'tcp-server',
+      bindAddress: '0.0.0.0',
+      port: 8088,
+      maxClients: 8,
+      clientIdleTimeoutMs: 60_000,
+      allowedClients: [],
     });
-    const listed = readConnectionSettings({ source: 'tcp-server', listenPort: 8088, allowedClients: '192.168.1.0/24, ::1', maxClients: '2', clientIdleTimeout: '0' });
+    const listed = readConnectionSettings({
+      source: 'tcp-server',
+      listenPort: 8088,
+      allowedClients: '192.168.1.0/24, ::1',
+      maxClients: '2',
+      clientIdleTimeout: '0',
+    });
     assert.deepEqual(listed.ok && listed.transport, {
-      kind: 'tcp-server', bindAddress: '0.0.0.0', port: 8088, maxClients: 2, clientIdleTimeoutMs: 0, allowedClients: ['192.168.1.0/24', '::1'],
+      kind: 'tcp-server',
+      bindAddress: '0.0.0.0',
+      port: 8088,
+      maxClients: 2,
+      clientIdleTimeoutMs: 0,
+      allowedClients: ['192.168.1.0/24', '::1'],
     });
     const bad = readConnectionSettings({ source: 'tcp-server', listenPort: 8088, allowedClients: '192.168.1.300' });
-    assert.deepEqual(bad, { ok: false, source: 'tcp-server', reason: 'allowed clients: "192.168.1.300" is not an IP address or CIDR range (e.g. 192.168.1.0/24)' });
+    assert.deepEqual(bad, {
+      ok: false,
+      source: 'tcp-server',
+      reason: 'allowed clients: "192.168.1.300" is not an IP address or CIDR range (e.g. 192.168.1.0/24)',
+    });
   });
 });

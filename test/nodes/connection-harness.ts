@@ -99,7 +99,8 @@ export interface StatusRecord {
 
 /** Every status a node has set since the flow was loaded (the helper wraps Node.prototype.status in a sinon spy). */
 export function statusesOf(nodeId: string): StatusRecord[] {
-  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: { id: string }; args: [StatusRecord] }> } } })._NodePrototype.status;
+  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: { id: string }; args: [StatusRecord] }> } } })._NodePrototype
+    .status;
   return spy
     .getCalls()
     .filter((call) => call.thisValue.id === nodeId)
@@ -124,7 +125,11 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 
 /** Waits until the status history contains texts matching `patterns` in this order (other statuses may come between). */
 export async function waitForStatusSequence(nodeId: string, patterns: RegExp[], timeoutMs = 8000): Promise<void> {
-  await waitFor(() => matchesInOrder(statusesOf(nodeId), patterns), `status sequence ${patterns.join(' → ')}; saw ${JSON.stringify(statusesOf(nodeId).map((s) => s.text))}`, timeoutMs);
+  await waitFor(
+    () => matchesInOrder(statusesOf(nodeId), patterns),
+    `status sequence ${patterns.join(' → ')}; saw ${JSON.stringify(statusesOf(nodeId).map((s) => s.text))}`,
+    timeoutMs,
+  );
 }
 
 function matchesInOrder(statuses: StatusRecord[], patterns: RegExp[]): boolean {

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MIN_STALL_MS, isSignificantChange, nextConnectionState, stallDelayMs, type ConnectionEvent, type ConnectionState } from '../../src/connection/connection-state';
+import {
+  MIN_STALL_MS,
+  isSignificantChange,
+  nextConnectionState,
+  stallDelayMs,
+  type ConnectionEvent,
+  type ConnectionState,
+} from '../../src/connection/connection-state';
 import { readConnectionSettings, readReaderSettings } from '../../src/connection/connection-config';
 import { EventEmitter } from 'node:events';
 import { EmitGate } from '../../src/nodes/p1-in/emit-gate';
@@ -96,11 +103,23 @@ describe('node status for a connection state', () => {
       [{ phase: 'waiting', problem: 'wrong key' }, 'yellow', 'ring', /^no valid telegram$/, /^connected, no telegram: wrong key$/],
       [{ phase: 'receiving', summary }, 'green', 'dot', /^1\.23 kW ↓ 0\.40 kW ↑ · 12:03:04$/, /^1\.23 kW ↓ 0\.40 kW ↑ · 12:03:04$/],
       [{ phase: 'stalled', silentForMs: 31_400 }, 'yellow', 'dot', /^no telegram for 31 s$/, /^no telegram for 31 s$/],
-      [{ phase: 'reconnecting', inMs: 4500, reason: missingPort }, 'yellow', 'ring', /^retry in 5 s$/, /^retry in 5 s: cannot open .*-port0: No such file or directory$/],
+      [
+        { phase: 'reconnecting', inMs: 4500, reason: missingPort },
+        'yellow',
+        'ring',
+        /^retry in 5 s$/,
+        /^retry in 5 s: cannot open .*-port0: No such file or directory$/,
+      ],
       [{ phase: 'closed' }, 'grey', 'ring', /^closed$/, /^closed$/],
       [{ phase: 'closed', detail: 'replay finished' }, 'grey', 'ring', /^closed: replay finished$/, /^closed: replay finished$/],
       [{ phase: 'failed', reason: 'no serial port given' }, 'red', 'dot', /^failed: no serial port given$/, /^failed: no serial port given$/],
-      [{ phase: 'failed', reason: 'host "http://127.0.0.1/" is not a host name or IP address' }, 'red', 'dot', /^failed: host "http:\/\/127\.0\.0\.1\/"…$/, /IP address$/],
+      [
+        { phase: 'failed', reason: 'host "http://127.0.0.1/" is not a host name or IP address' },
+        'red',
+        'dot',
+        /^failed: host "http:\/\/127\.0\.0\.1\/"…$/,
+        /IP address$/,
+      ],
     ];
     for (const [state, fill, shape, text, description] of cases) {
       const status = statusFor(state, translate);
@@ -150,10 +169,40 @@ describe('connection configuration', () => {
       const named = readConnectionSettings({ source: 'tcp-client', host, port: 23 });
       assert.equal(named.ok && named.transport.kind === 'tcp-client' && named.transport.host, host);
     }
-    const settings = readConnectionSettings({ source: 'tcp-client', host: ' 192.168.1.50 ', port: '8088', connectTimeout: '5', idleTimeout: '0', maxBackoff: '' });
-    assert.deepEqual(settings.ok && settings.transport, { kind: 'tcp-client', host: '192.168.1.50', port: 8088, connectTimeoutMs: 5000, idleTimeoutMs: 0, maxBackoffMs: 60_000 });
-    const serial = readConnectionSettings({ source: 'serial', serialPort: '/dev/ttyUSB0', serialFraming: 'custom', baudRate: '9600', dataBits: '7', parity: 'even', stopBits: '1' });
-    assert.deepEqual(serial.ok && serial.transport, { kind: 'serial', path: '/dev/ttyUSB0', framing: 'custom', baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 1 });
+    const settings = readConnectionSettings({
+      source: 'tcp-client',
+      host: ' 192.168.1.50 ',
+      port: '8088',
+      connectTimeout: '5',
+      idleTimeout: '0',
+      maxBackoff: '',
+    });
+    assert.deepEqual(settings.ok && settings.transport, {
+      kind: 'tcp-client',
+      host: '192.168.1.50',
+      port: 8088,
+      connectTimeoutMs: 5000,
+      idleTimeoutMs: 0,
+      maxBackoffMs: 60_000,
+    });
+    const serial = readConnectionSettings({
+      source: 'serial',
+      serialPort: '/dev/ttyUSB0',
+      serialFraming: 'custom',
+      baudRate: '9600',
+      dataBits: '7',
+      parity: 'even',
+      stopBits: '1',
+    });
+    assert.deepEqual(serial.ok && serial.transport, {
+      kind: 'serial',
+      path: '/dev/ttyUSB0',
+      framing: 'custom',
+      baudRate: 9600,
+      dataBits: 7,
+      parity: 'even',
+      stopBits: 1,
+    });
   });
 
   it('defaults: serial DSMR 4/5, CRC drop, Europe/Amsterdam, 8192 bytes', () => {

@@ -5,7 +5,14 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { invalidSelectors, ObisSelection, parseSelector, pickValues, scaleToBaseUnit, type SelectionOptions } from '../../src/nodes/p1-filter-obis/obis-selection';
+import {
+  invalidSelectors,
+  ObisSelection,
+  parseSelector,
+  pickValues,
+  scaleToBaseUnit,
+  type SelectionOptions,
+} from '../../src/nodes/p1-filter-obis/obis-selection';
 import { parseTelegram } from '../../src/protocol/parser';
 import type { P1Telegram } from '../../src/protocol/types';
 import { FIXTURES } from '../support/paths';
@@ -56,13 +63,34 @@ describe('obis selection (p1-filter-obis logic)', function () {
 
     it('expands a pattern to every matching line: 1-0:*.7.0 = all instantaneous values', function () {
       const names = pick(NL, '1-0:*.7.0').map((v) => v.name);
-      assert.deepEqual(names, ['powerDelivered', 'powerReturned', 'voltageL1', 'voltageL2', 'voltageL3', 'currentL1', 'currentL2', 'currentL3',
-        'powerDeliveredL1', 'powerDeliveredL2', 'powerDeliveredL3', 'powerReturnedL1', 'powerReturnedL2', 'powerReturnedL3']);
+      assert.deepEqual(names, [
+        'powerDelivered',
+        'powerReturned',
+        'voltageL1',
+        'voltageL2',
+        'voltageL3',
+        'currentL1',
+        'currentL2',
+        'currentL3',
+        'powerDeliveredL1',
+        'powerDeliveredL2',
+        'powerDeliveredL3',
+        'powerReturnedL1',
+        'powerReturnedL2',
+        'powerReturnedL3',
+      ]);
     });
 
     it('picks M-Bus readings by pattern with their capture time, named per channel', function () {
       assert.deepEqual(pick(BE, '0-*:24.2.*'), [
-        { name: 'mbusReadingUncorrected1', code: '0-1:24.2.3', label: 'M-Bus gas reading (BE) (M-Bus 1)', value: 112.384, unit: 'm3', timestamp: '2020-05-12T13:45:58+02:00' },
+        {
+          name: 'mbusReadingUncorrected1',
+          code: '0-1:24.2.3',
+          label: 'M-Bus gas reading (BE) (M-Bus 1)',
+          value: 112.384,
+          unit: 'm3',
+          timestamp: '2020-05-12T13:45:58+02:00',
+        },
         { name: 'mbusReading2', code: '0-2:24.2.1', label: 'M-Bus reading (M-Bus 2)', value: 872.234, unit: 'm3', timestamp: '2020-05-12T13:45:58+02:00' },
       ]);
     });
@@ -116,7 +144,15 @@ describe('obis selection (p1-filter-obis logic)', function () {
       const byName = selection({ values: ['powerDelivered', 'voltageL1', 'gas'] }).apply(NL, 0);
       assert.equal(byName.mode, 'split');
       assert.deepEqual(byName.mode === 'split' && byName.messages, [
-        { topic: 'powerDelivered', payload: 0.244, unit: 'kW', obis: '1-0:1.7.0', timestamp: '2017-01-02T19:20:02+01:00', name: 'powerDelivered', label: 'Power delivered' },
+        {
+          topic: 'powerDelivered',
+          payload: 0.244,
+          unit: 'kW',
+          obis: '1-0:1.7.0',
+          timestamp: '2017-01-02T19:20:02+01:00',
+          name: 'powerDelivered',
+          label: 'Power delivered',
+        },
         { topic: 'voltageL1', payload: 230, unit: 'V', obis: '1-0:32.7.0', timestamp: '2017-01-02T19:20:02+01:00', name: 'voltageL1', label: 'Voltage, L1' },
         { topic: 'gas', payload: 0.107, unit: 'm3', obis: '0-1:24.2.1', timestamp: '2017-01-02T16:10:05+01:00', name: 'gas', label: 'M-Bus reading (M-Bus 1)' },
       ]);
@@ -147,7 +183,10 @@ describe('obis selection (p1-filter-obis logic)', function () {
       assert.equal(result.mode, 'ports');
       if (result.mode !== 'ports') return;
       assert.equal(result.ports.length, 3);
-      assert.deepEqual(result.ports[0].map((m) => m.payload), [230]);
+      assert.deepEqual(
+        result.ports[0].map((m) => m.payload),
+        [230],
+      );
       assert.deepEqual(result.ports[1], []);
       assert.equal(result.ports[2].length, 14);
     });

@@ -42,7 +42,13 @@ describe('p1-connection under a flood of hostile input', function () {
     assert.ok(counters.crcFailures > 10_000, `crcFailures ${counters.crcFailures}`);
     // Before: every problem was logged (the kinds alternate), and each changed the waiting state's health message.
     const warnings = logLines().filter((l) => l.level === 30 && l.id === 'link');
-    assert.ok(warnings.length <= 6, `${warnings.length} warnings: ${warnings.slice(0, 10).map((w) => w.msg).join(' | ')}`);
+    assert.ok(
+      warnings.length <= 6,
+      `${warnings.length} warnings: ${warnings
+        .slice(0, 10)
+        .map((w) => w.msg)
+        .join(' | ')}`,
+    );
     assert.ok(health.length <= 3, `${health.length} health messages: ${health.map((m) => m.payload.state).join(' ')}`);
   });
 });

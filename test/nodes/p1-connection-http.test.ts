@@ -48,18 +48,36 @@ describe('p1-connection polling an HTTP dongle (HomeWizard P1 meter API)', funct
 
   // Each disruption: the health message says why, the node retries, and resumes without repeating a telegram.
   const disruptions: Array<[string, RegExp, (d: FakeDongle) => Promise<() => Promise<void>>]> = [
-    ['answers 503 (no telegram from the meter)', /^retry in \d+ s: .*HTTP 503/, async (d) => {
-      d.behaviour = { status: 503 };
-      return async () => { d.behaviour = 'normal'; };
-    }],
-    ['never answers', /^retry in \d+ s: .*timed out after 3 s/, async (d) => {
-      d.behaviour = 'never';
-      return async () => { d.behaviour = 'normal'; };
-    }],
-    ['disappears and comes back on the same port', /^retry in \d+ s: .*(refused|reset)/, async (d) => {
-      await d.stop();
-      return async () => { await d.listen(d.port); };
-    }],
+    [
+      'answers 503 (no telegram from the meter)',
+      /^retry in \d+ s: .*HTTP 503/,
+      async (d) => {
+        d.behaviour = { status: 503 };
+        return async () => {
+          d.behaviour = 'normal';
+        };
+      },
+    ],
+    [
+      'never answers',
+      /^retry in \d+ s: .*timed out after 3 s/,
+      async (d) => {
+        d.behaviour = 'never';
+        return async () => {
+          d.behaviour = 'normal';
+        };
+      },
+    ],
+    [
+      'disappears and comes back on the same port',
+      /^retry in \d+ s: .*(refused|reset)/,
+      async (d) => {
+        await d.stop();
+        return async () => {
+          await d.listen(d.port);
+        };
+      },
+    ],
   ];
 
   for (const [what, reason, disrupt] of disruptions) {

@@ -11,7 +11,19 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
 import { settle } from '../support/settle';
-import { fixture, helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, waitFor, waitForStatusSequence, type FlowNode } from './connection-harness';
+import {
+  fixture,
+  helper,
+  NODES,
+  numberedTelegram,
+  p1InWithOutputs,
+  recorder,
+  statusesOf,
+  telegramNumber,
+  waitFor,
+  waitForStatusSequence,
+  type FlowNode,
+} from './connection-harness';
 
 const DSMR22 = 'ndokter__dsmr_parser/v2_2_iskra_mt382.txt';
 
@@ -42,7 +54,12 @@ describe('p1-connection on a serial port (socat pty pair)', function () {
   });
 
   const serial = (framing: string, extra: Record<string, unknown> = {}): FlowNode => ({
-    id: 'port', type: 'p1-connection', source: 'serial', serialPort: pty.a, serialFraming: framing, ...extra,
+    id: 'port',
+    type: 'p1-connection',
+    source: 'serial',
+    serialPort: pty.a,
+    serialFraming: framing,
+    ...extra,
   });
 
   const cases: Array<[string, string, () => string | Buffer, RegExp]> = [
@@ -59,7 +76,10 @@ describe('p1-connection on a serial port (socat pty pair)', function () {
       const health = recorder('in-health');
       await feedUntil(pty, telegram, () => received.length >= 2, 'two telegrams');
       assert.equal(typeof received[0].payload.header, 'string');
-      await waitFor(() => health.some((m) => detail.test(m.payload.detail)), `a health message naming the framing: ${JSON.stringify(health.map((m) => m.payload.detail))}`);
+      await waitFor(
+        () => health.some((m) => detail.test(m.payload.detail)),
+        `a health message naming the framing: ${JSON.stringify(health.map((m) => m.payload.detail))}`,
+      );
     });
   }
 
@@ -67,17 +87,29 @@ describe('p1-connection on a serial port (socat pty pair)', function () {
     await helper.load(NODES, [serial('custom', { baudRate: 38400, dataBits: 8, parity: 'odd', stopBits: 2 }), ...p1InWithOutputs('in', 'port')]);
     const received = recorder('in-out');
     const health = recorder('in-health');
-    await feedUntil(pty, () => numberedTelegram(5), () => received.length >= 1, 'a telegram');
+    await feedUntil(
+      pty,
+      () => numberedTelegram(5),
+      () => received.length >= 1,
+      'a telegram',
+    );
     await waitFor(() => health.some((m) => /38400 8O2/.test(m.payload.detail)), 'a health message naming the settings');
   });
 
   it('a port that is not there: status and health show ever longer retry delays', async () => {
     const missing = path.join(dir, 'missing');
-    await helper.load(NODES, [{ id: 'port', type: 'p1-connection', source: 'serial', serialPort: missing, serialFraming: 'dsmr45' }, ...p1InWithOutputs('in', 'port')]);
+    await helper.load(NODES, [
+      { id: 'port', type: 'p1-connection', source: 'serial', serialPort: missing, serialFraming: 'dsmr45' },
+      ...p1InWithOutputs('in', 'port'),
+    ]);
     const health = recorder('in-health');
     const reason = `cannot open ${missing}: No such file or directory`;
     const retry = (seconds: number) => `retry in ${seconds} s: ${reason}`;
-    await waitForStatusSequence('in', [1, 2, 4].map((seconds) => new RegExp(`^retry in ${seconds} s$`)), 15_000);
+    await waitForStatusSequence(
+      'in',
+      [1, 2, 4].map((seconds) => new RegExp(`^retry in ${seconds} s$`)),
+      15_000,
+    );
     const retries = () => health.filter((m) => m.payload.state === 'reconnecting').map((m) => m.payload.detail);
     await waitFor(() => retries().length >= 3, 'three health messages "reconnecting"');
     assert.deepEqual(retries().slice(0, 3), [retry(1), retry(2), retry(4)]);
@@ -87,13 +119,24 @@ describe('p1-connection on a serial port (socat pty pair)', function () {
     await helper.load(NODES, [serial('dsmr45'), ...p1InWithOutputs('in', 'port')]);
     const received = recorder('in-out');
     let n = 0;
-    await feedUntil(pty, () => numberedTelegram(++n), () => received.length >= 2, 'telegrams before unplugging');
+    await feedUntil(
+      pty,
+      () => numberedTelegram(++n),
+      () => received.length >= 2,
+      'telegrams before unplugging',
+    );
 
     await pty.stop(); // unplug: both ends vanish
     await waitFor(() => statusesOf('in').some((s) => /^retry in/.test(s.text ?? '')), 'the reconnecting status', 8000);
     pty = await startPtyPair(dir); // plug in again at the same path
     const before = received.length;
-    await feedUntil(pty, () => numberedTelegram(++n), () => received.length >= before + 2, 'telegrams after plugging in', 15_000);
+    await feedUntil(
+      pty,
+      () => numberedTelegram(++n),
+      () => received.length >= before + 2,
+      'telegrams after plugging in',
+      15_000,
+    );
 
     await waitForStatusSequence('in', [/kW ↓/, /^retry in/, /kW ↓/]);
     const numbers = received.map(telegramNumber);
@@ -129,7 +172,10 @@ describe('p1-connection: 100 redeploys of a serial source', function () {
   /** Feeds telegrams until the p1-in of this generation shows one in its status. */
   async function receiveOne(): Promise<void> {
     const statusesBefore = statusesOf('in').length;
-    const fresh = () => statusesOf('in').slice(statusesBefore).some((s) => /kW ↓/.test(s.text ?? ''));
+    const fresh = () =>
+      statusesOf('in')
+        .slice(statusesBefore)
+        .some((s) => /kW ↓/.test(s.text ?? ''));
     await feedUntil(pty, () => numberedTelegram(1), fresh, 'a telegram after the deploy');
   }
 
@@ -164,4 +210,3 @@ function resourceSnapshot(): { fds: number; resources: Record<string, number>; p
   const runtimeListeners = runtimeEvents.eventNames().reduce((sum, name) => sum + runtimeEvents.listenerCount(name), 0);
   return { fds: fs.readdirSync('/proc/self/fd').length, resources, processListeners, runtimeListeners };
 }
-

@@ -27,12 +27,27 @@ describe('p1-connection: two connections on one serial port', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const serial = (id: string, name: string, framing: string): FlowNode => ({ id, name, type: 'p1-connection', source: 'serial', serialPort: pty.a, serialFraming: framing });
+  const serial = (id: string, name: string, framing: string): FlowNode => ({
+    id,
+    name,
+    type: 'p1-connection',
+    source: 'serial',
+    serialPort: pty.a,
+    serialFraming: framing,
+  });
 
   it('same settings: they share the port, and both receive every telegram', async () => {
-    await helper.load(NODES, [serial('one', 'meter', 'dsmr45'), serial('two', 'meter too', 'dsmr45'), ...p1InWithOutputs('in1', 'one'), ...p1InWithOutputs('in2', 'two')]);
+    await helper.load(NODES, [
+      serial('one', 'meter', 'dsmr45'),
+      serial('two', 'meter too', 'dsmr45'),
+      ...p1InWithOutputs('in1', 'one'),
+      ...p1InWithOutputs('in2', 'two'),
+    ]);
     const [r1, r2] = [recorder('in1-out'), recorder('in2-out')];
-    await waitFor(() => /^waiting for data/.test(statusesOf('in1').at(-1)?.text ?? '') && /^waiting for data/.test(statusesOf('in2').at(-1)?.text ?? ''), 'both connections to see the open port');
+    await waitFor(
+      () => /^waiting for data/.test(statusesOf('in1').at(-1)?.text ?? '') && /^waiting for data/.test(statusesOf('in2').at(-1)?.text ?? ''),
+      'both connections to see the open port',
+    );
     for (let n = 1; n <= 3; n++) {
       pty.write(numberedTelegram(n));
       await waitFor(() => r1.length === n && r2.length === n, `telegram ${n} on both`);
@@ -40,8 +55,14 @@ describe('p1-connection: two connections on one serial port', function () {
     assert.deepEqual(r1.map(telegramNumber), [1, 2, 3]);
     assert.deepEqual(r2.map(telegramNumber), [1, 2, 3]);
     const texts = [...statusesOf('in1'), ...statusesOf('in2')].map((s) => s.text ?? '');
-    assert.deepEqual(texts.filter((t) => /in use by|retry/.test(t)), []);
-    assert.deepEqual(logLines().filter((l) => /in use by/.test(l.msg)), []);
+    assert.deepEqual(
+      texts.filter((t) => /in use by|retry/.test(t)),
+      [],
+    );
+    assert.deepEqual(
+      logLines().filter((l) => /in use by/.test(l.msg)),
+      [],
+    );
   });
 
   it('a redeploy of one of them keeps the port with the other, and the new one joins it', async () => {
@@ -49,15 +70,29 @@ describe('p1-connection: two connections on one serial port', function () {
     await helper.load(NODES, flow);
     await waitFor(() => /^waiting for data/.test(statusesOf('in2').at(-1)?.text ?? ''), 'the second connection on the port');
     const before = statusesOf('in2').length;
-    await helper.setFlows(flow.map((n) => (n.id === 'two' ? { ...n, name: 'renamed' } : n)), 'nodes');
+    await helper.setFlows(
+      flow.map((n) => (n.id === 'two' ? { ...n, name: 'renamed' } : n)),
+      'nodes',
+    );
     const [r1, r2] = [recorder('in1-out'), recorder('in2-out')];
-    await waitFor(() => statusesOf('in2').slice(before).some((s) => /^waiting for data/.test(s.text ?? '')), 'the redeployed connection on the port');
+    await waitFor(
+      () =>
+        statusesOf('in2')
+          .slice(before)
+          .some((s) => /^waiting for data/.test(s.text ?? '')),
+      'the redeployed connection on the port',
+    );
     pty.write(numberedTelegram(9));
     await waitFor(() => r1.length === 1 && r2.length === 1, 'the telegram on both');
   });
 
   it('other settings: the second fails with a status that names the connection holding the port', async () => {
-    await helper.load(NODES, [serial('one', 'meter', 'dsmr45'), serial('two', 'old meter', 'dsmr23'), ...p1InWithOutputs('in1', 'one'), ...p1InWithOutputs('in2', 'two')]);
+    await helper.load(NODES, [
+      serial('one', 'meter', 'dsmr45'),
+      serial('two', 'old meter', 'dsmr23'),
+      ...p1InWithOutputs('in1', 'one'),
+      ...p1InWithOutputs('in2', 'two'),
+    ]);
     const r1 = recorder('in1-out');
     const health2 = recorder('in2-health');
     await waitFor(() => statusesOf('in2').at(-1)?.fill === 'red', 'the second to fail');

@@ -22,7 +22,10 @@ function describedStates(): string[] {
   server.connection.subscribe({ onTelegram() {}, onState: (state) => described.push(server.describe(state)) });
   return described;
 }
-const warnings = () => logLines().filter((l) => l.level === 30).map((l) => l.msg);
+const warnings = () =>
+  logLines()
+    .filter((l) => l.level === 30)
+    .map((l) => l.msg);
 
 /** Connects, retrying while the node's server is still starting. */
 async function connect(port: number): Promise<net.Socket> {

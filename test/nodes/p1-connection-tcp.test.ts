@@ -6,7 +6,19 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { startUnansweringPeer } from '../support/unanswering-peer';
 import { FakeBridge } from './fake-bridge';
-import { helper, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, unusedTcpPort, waitFor, waitForStatusSequence, type Msg } from './connection-harness';
+import {
+  helper,
+  NODES,
+  numberedTelegram,
+  p1InWithOutputs,
+  recorder,
+  statusesOf,
+  telegramNumber,
+  unusedTcpPort,
+  waitFor,
+  waitForStatusSequence,
+  type Msg,
+} from './connection-harness';
 
 function tcpClient(id: string, port: number, extra: Record<string, unknown> = {}) {
   return { id, type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port, connectTimeout: 2, idleTimeout: 30, maxBackoff: 1, ...extra };
@@ -40,10 +52,14 @@ describe('p1-connection as TCP client of a P1 bridge', function () {
     ['closes the connection (FIN)', {}, (b) => b.endClients()],
     ['resets the connection (RST)', {}, (b) => b.resetClients()],
     ['goes silent without closing', { idleTimeout: 1.5 }, () => undefined],
-    ['restarts on the same port', {}, async (b) => {
-      await b.stop();
-      await b.listen(b.port);
-    }],
+    [
+      'restarts on the same port',
+      {},
+      async (b) => {
+        await b.stop();
+        await b.listen(b.port);
+      },
+    ],
   ];
 
   for (const [what, options, disrupt] of disruptions) {
@@ -172,8 +188,14 @@ describe('p1-connection as TCP server for bridges that connect to Node-RED', fun
       }
       await waitFor(() => received.length === 4, 'four telegrams', 5000);
       const numbers = received.map(telegramNumber);
-      assert.deepEqual(numbers.filter((n) => n < 200), [101, 102]);
-      assert.deepEqual(numbers.filter((n) => n > 200), [201, 202]);
+      assert.deepEqual(
+        numbers.filter((n) => n < 200),
+        [101, 102],
+      );
+      assert.deepEqual(
+        numbers.filter((n) => n > 200),
+        [201, 202],
+      );
       const topics = new Set(received.map((m) => m.topic));
       assert.ok([...topics].every((t) => typeof t === 'string' && t.startsWith('p1/')));
     } finally {

@@ -6,7 +6,21 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { FIXTURES } from '../support/paths';
 import { FakeBridge } from './fake-bridge';
-import { BASE_TELEGRAM, fixture, helper, logLines, NODES, numberedTelegram, p1InWithOutputs, recorder, statusesOf, telegramNumber, REFUSED_TCP_PORT, waitFor, type FlowNode } from './connection-harness';
+import {
+  BASE_TELEGRAM,
+  fixture,
+  helper,
+  logLines,
+  NODES,
+  numberedTelegram,
+  p1InWithOutputs,
+  recorder,
+  statusesOf,
+  telegramNumber,
+  REFUSED_TCP_PORT,
+  waitFor,
+  type FlowNode,
+} from './connection-harness';
 
 const SIMULATOR: FlowNode = { id: 'healthy', type: 'p1-connection', source: 'simulator', simulatorInterval: 0.05 };
 const ENCRYPTED = 'athombv__node-dsmr-parser/enc_dsmr_luxembourgh_spec_example_with_aad.bin';
@@ -17,8 +31,14 @@ const BAD_CRC = 'athombv__node-dsmr-parser/dsmr_5.0_est_units.txt'; // stated FF
 const OTHER_BAD_CRC = 'athombv__node-dsmr-parser/dsmr_4.0_isk_1.txt'; // stated 522B, computed 8FC7
 
 const lastStatus = (id: string) => statusesOf(id).at(-1) ?? {};
-const errorsLogged = () => logLines().filter((l) => l.level === 20).map((l) => l.msg);
-const warningsLogged = () => logLines().filter((l) => l.level === 30).map((l) => l.msg);
+const errorsLogged = () =>
+  logLines()
+    .filter((l) => l.level === 20)
+    .map((l) => l.msg);
+const warningsLogged = () =>
+  logLines()
+    .filter((l) => l.level === 30)
+    .map((l) => l.msg);
 
 describe('p1-connection with a bad configuration', function () {
   afterEach(async () => {
@@ -28,17 +48,34 @@ describe('p1-connection with a bad configuration', function () {
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a serial source without a port', { source: 'serial', serialPort: '' }, /no serial port given/],
     ['a TCP client without a host', { source: 'tcp-client', host: ' ', port: 8088 }, /no host given/],
-    ['a URL instead of a host', { source: 'tcp-client', host: 'http://192.168.1.50/', port: 8088 }, /host "http:\/\/192\.168\.1\.50\/" is not a host name or IP address/],
+    [
+      'a URL instead of a host',
+      { source: 'tcp-client', host: 'http://192.168.1.50/', port: 8088 },
+      /host "http:\/\/192\.168\.1\.50\/" is not a host name or IP address/,
+    ],
     ['a TCP port out of range', { source: 'tcp-client', host: '127.0.0.1', port: 70000 }, /port "70000" is not a number from 1 to 65535/],
     ['a TCP server port that is no number', { source: 'tcp-server', listenPort: 'eighty' }, /port "eighty" is not a number/],
-    ['a listen address that is no IP address', { source: 'tcp-server', listenPort: 8088, bindAddress: 'not an ip' }, /listen address "not an ip" is not an IP address/],
-    ['a listen address with a range', { source: 'tcp-server', listenPort: 8088, bindAddress: '192.168.1.0/24' }, /listen address "192\.168\.1\.0\/24" is not an IP address/],
+    [
+      'a listen address that is no IP address',
+      { source: 'tcp-server', listenPort: 8088, bindAddress: 'not an ip' },
+      /listen address "not an ip" is not an IP address/,
+    ],
+    [
+      'a listen address with a range',
+      { source: 'tcp-server', listenPort: 8088, bindAddress: '192.168.1.0/24' },
+      /listen address "192\.168\.1\.0\/24" is not an IP address/,
+    ],
     ['an unknown time zone', { source: 'simulator', simulatorInterval: 1, timezone: 'Mars/Olympus' }, /unknown time zone "Mars\/Olympus"/],
   ];
 
   for (const [what, config, reason] of invalid) {
     it(`fails with a clear reason for ${what}, and other connections keep running`, async () => {
-      await helper.load(NODES, [{ id: 'bad', type: 'p1-connection', ...config }, SIMULATOR, ...p1InWithOutputs('badIn', 'bad'), ...p1InWithOutputs('goodIn', 'healthy')]);
+      await helper.load(NODES, [
+        { id: 'bad', type: 'p1-connection', ...config },
+        SIMULATOR,
+        ...p1InWithOutputs('badIn', 'bad'),
+        ...p1InWithOutputs('goodIn', 'healthy'),
+      ]);
       const good = recorder('goodIn-out');
       const health = recorder('badIn-health');
       await waitFor(() => good.length >= 2, 'telegrams from the healthy connection');
@@ -49,7 +86,10 @@ describe('p1-connection with a bad configuration', function () {
       const status = lastStatus('badIn');
       assert.equal(status.fill, 'red');
       assert.match(status.text!, /^failed: /);
-      assert.ok(errorsLogged().some((m) => reason.test(m)), `an error log line matching ${reason}: ${errorsLogged()}`);
+      assert.ok(
+        errorsLogged().some((m) => reason.test(m)),
+        `an error log line matching ${reason}: ${errorsLogged()}`,
+      );
     });
   }
 
@@ -65,7 +105,10 @@ describe('p1-connection with a bad configuration', function () {
   });
 
   it('an unreachable host shows the retry, the reason in the health message, and logs it once however often it retries', async () => {
-    await helper.load(NODES, [{ id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: REFUSED_TCP_PORT, maxBackoff: 1 }, ...p1InWithOutputs('in', 'link')]);
+    await helper.load(NODES, [
+      { id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: REFUSED_TCP_PORT, maxBackoff: 1 },
+      ...p1InWithOutputs('in', 'link'),
+    ]);
     const health = recorder('in-health');
     await waitFor(() => statusesOf('in').filter((s) => /^retry in/.test(s.text ?? '')).length >= 2, 'two failed attempts', 8000);
     const retry = statusesOf('in').find((s) => /^retry in/.test(s.text ?? ''))!;
@@ -83,7 +126,10 @@ describe('p1-connection replaying a capture file', function () {
 
   it('plays the file once, then reports that the replay finished', async () => {
     const file = path.join(FIXTURES, BASE_TELEGRAM);
-    await helper.load(NODES, [{ id: 'capture', type: 'p1-connection', source: 'replay', replayFile: file, replayInterval: 0.05, replayLoop: false }, ...p1InWithOutputs('in', 'capture')]);
+    await helper.load(NODES, [
+      { id: 'capture', type: 'p1-connection', source: 'replay', replayFile: file, replayInterval: 0.05, replayLoop: false },
+      ...p1InWithOutputs('in', 'capture'),
+    ]);
     const received = recorder('in-out');
     const health = recorder('in-health');
     await waitFor(() => health.some((m) => m.payload.state === 'closed'), 'the end of the replay');
@@ -93,7 +139,10 @@ describe('p1-connection replaying a capture file', function () {
   });
 
   it('a missing file fails with its name', async () => {
-    await helper.load(NODES, [{ id: 'capture', type: 'p1-connection', source: 'replay', replayFile: '/nonexistent/capture.txt', replayInterval: 1, replayLoop: true }, ...p1InWithOutputs('in', 'capture')]);
+    await helper.load(NODES, [
+      { id: 'capture', type: 'p1-connection', source: 'replay', replayFile: '/nonexistent/capture.txt', replayInterval: 1, replayLoop: true },
+      ...p1InWithOutputs('in', 'capture'),
+    ]);
     const health = recorder('in-health');
     await waitFor(() => health.some((m) => /nonexistent\/capture\.txt/.test(m.payload.detail)), 'a health message naming the file');
   });
@@ -158,7 +207,10 @@ describe('p1-connection with encrypted meters and credentials', function () {
     assert.equal(status.text, 'no valid telegram');
     assert.equal(received.length, 0);
     await waitFor(() => warningsLogged().length >= 1, 'a warning');
-    assert.ok(warningsLogged().some((m) => /key|auth|decrypt/i.test(m)), `the reason in the log: ${warningsLogged()}`);
+    assert.ok(
+      warningsLogged().some((m) => /key|auth|decrypt/i.test(m)),
+      `the reason in the log: ${warningsLogged()}`,
+    );
     assert.equal(new Set(warningsLogged()).size, warningsLogged().length, 'each warning once');
     assert.ok(!JSON.stringify(logLines()).toUpperCase().includes(WRONG_KEY));
   });
@@ -177,7 +229,10 @@ describe('p1-connection CRC policy', function () {
   });
 
   async function sendBadThenGood(crcPolicy: string) {
-    await helper.load(NODES, [{ id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: bridge.port, crcPolicy }, ...p1InWithOutputs('in', 'link')]);
+    await helper.load(NODES, [
+      { id: 'link', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: bridge.port, crcPolicy },
+      ...p1InWithOutputs('in', 'link'),
+    ]);
     const received = recorder('in-out');
     const health = recorder('in-health');
     await waitFor(() => bridge.clients === 1, 'the node to connect');
@@ -198,6 +253,13 @@ describe('p1-connection CRC policy', function () {
 
   it('flag: the damaged telegram is emitted with crc.valid = false', async () => {
     const { received } = await sendBadThenGood('flag');
-    assert.deepEqual(received.map((m) => [m.payload.crc.valid, m.payload.crc.stated]), [[false, 'FFFF'], [false, '522B'], [true, received[2].payload.crc.computed]]);
+    assert.deepEqual(
+      received.map((m) => [m.payload.crc.valid, m.payload.crc.stated]),
+      [
+        [false, 'FFFF'],
+        [false, '522B'],
+        [true, received[2].payload.crc.computed],
+      ],
+    );
   });
 });

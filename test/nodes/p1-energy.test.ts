@@ -40,9 +40,29 @@ function flowNodes(options: Record<string, unknown>): FlowNode[] {
   return [
     { id: TAB, type: 'tab' },
     {
-      id: 'energy', z: TAB, x: 100, y: 100, type: 'p1-energy', name: '', timezone: 'Europe/Amsterdam', store: '', meterKey: 'topic', interval: 0, currency: 'EUR',
-      priceDelivered1: '0.25', priceDelivered2: '0.30', priceReturned1: '0.05', priceReturned2: '', priceGas: '1.25', priceWater: '', pricePerDay: '0.75',
-      minimumPeak: 2.5, demandLimit: 0, alarmOnMonthPeak: true, waterLeakHours: 24, ...options,
+      id: 'energy',
+      z: TAB,
+      x: 100,
+      y: 100,
+      type: 'p1-energy',
+      name: '',
+      timezone: 'Europe/Amsterdam',
+      store: '',
+      meterKey: 'topic',
+      interval: 0,
+      currency: 'EUR',
+      priceDelivered1: '0.25',
+      priceDelivered2: '0.30',
+      priceReturned1: '0.05',
+      priceReturned2: '',
+      priceGas: '1.25',
+      priceWater: '',
+      pricePerDay: '0.75',
+      minimumPeak: 2.5,
+      demandLimit: 0,
+      alarmOnMonthPeak: true,
+      waterLeakHours: 24,
+      ...options,
       wires: [['totals'], ['closed'], ['alarms'], ['events']],
     },
     ...['totals', 'closed', 'alarms', 'events', 'caught'].map((id, i) => ({ id, z: TAB, x: 300, y: 100 + 40 * i, type: 'helper' })),
@@ -92,7 +112,7 @@ describe('p1-energy node', function () {
     settings({ contextStorage: undefined });
   });
 
-  describe('with Node-RED\'s localfilesystem context store', () => {
+  describe("with Node-RED's localfilesystem context store", () => {
     let dir: string;
     const fileStores = () => ({ default: { module: 'memory' }, file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } });
 
@@ -102,7 +122,7 @@ describe('p1-energy node', function () {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('keeps today\'s and this month\'s totals over a restart and a full redeploy mid-day, counting nothing twice', async () => {
+    it("keeps today's and this month's totals over a restart and a full redeploy mid-day, counting nothing twice", async () => {
       const meter = simulatedMeter('nl-dsmr5', 21);
       const day = fromCentralEuropeanTime(2026, 4, 14);
       const list = samples(meter, day - HOUR, day + 16 * HOUR, 5 * MINUTE);
@@ -118,7 +138,10 @@ describe('p1-energy node', function () {
       await (helper as unknown as { _redNodes: { stopFlows(): Promise<void> } })._redNodes.stopFlows();
       await contextStores().closeContextsPlugin();
       const files = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String);
-      assert.ok(files.some((f) => f.endsWith('.json')), `context files: ${files}`);
+      assert.ok(
+        files.some((f) => f.endsWith('.json')),
+        `context files: ${files}`,
+      );
       // The helper's unload cleans contexts of the stores it knows: give it a fresh memory-only context, as a stopped runtime has.
       (helper as unknown as { _context: { init(settings: object): void } })._context.init({});
       await helper.unload();
@@ -135,7 +158,10 @@ describe('p1-energy node', function () {
       const totals = lastTotals(flow);
       const last = afternoon[afternoon.length - 1].telegram;
       const midnight = lastAtOrBefore(list, day).telegram;
-      assert.ok(close(totals.energyDeliveredToday, deliveredKwh(last) - deliveredKwh(midnight), KWH), `today ${totals.energyDeliveredToday} vs ${deliveredKwh(last) - deliveredKwh(midnight)}`);
+      assert.ok(
+        close(totals.energyDeliveredToday, deliveredKwh(last) - deliveredKwh(midnight), KWH),
+        `today ${totals.energyDeliveredToday} vs ${deliveredKwh(last) - deliveredKwh(midnight)}`,
+      );
       assert.ok(close(totals.energyDeliveredMonth, deliveredKwh(last) - deliveredKwh(list[0].telegram), KWH), 'this month, since the first telegram');
       assert.equal(totals.todayFrom, '2026-04-14T00:00:00+02:00');
       assert.equal(totals.costFixedToday, 0.75, 'the standing charge counted once for the day');
@@ -162,14 +188,20 @@ describe('p1-energy node', function () {
     const day = fromCentralEuropeanTime(2026, 4, 15);
     const list = samples(meter, day, day + 4 * HOUR, 10 * MINUTE);
     let flow = await loadEnergyFlow();
-    assert.ok(logLines().some((l) => /memory-only context store/.test(l.msg)), 'a warning in the log');
+    assert.ok(
+      logLines().some((l) => /memory-only context store/.test(l.msg)),
+      'a warning in the log',
+    );
     await feed(flow, list.slice(0, 12));
     await helper.setFlows(flowNodes({}), 'full');
     flow = attach();
     await feed(flow, list.slice(12));
     const totals = lastTotals(flow);
     assert.ok(close(totals.energyDeliveredToday, deliveredKwh(list[list.length - 1].telegram) - deliveredKwh(list[0].telegram), KWH));
-    assert.ok(statusesOf('energy').some((s) => s.shape === 'ring' && /kWh today/.test(s.text ?? '')), 'a ring status: not kept over a restart');
+    assert.ok(
+      statusesOf('energy').some((s) => s.shape === 'ring' && /kWh today/.test(s.text ?? '')),
+      'a ring status: not kept over a restart',
+    );
   });
 
   for (const [zone, month, day, hours] of [
@@ -191,7 +223,13 @@ describe('p1-energy node', function () {
       assert.equal(closedDay.payload.key, `2026-${String(month).padStart(2, '0')}-${day}`);
       const expected = deliveredKwh(lastAtOrBefore(list, end).telegram) - deliveredKwh(lastAtOrBefore(list, start).telegram);
       assert.ok(close(closedDay.payload.energyDelivered, expected, KWH), `${closedDay.payload.energyDelivered} vs ${expected}`);
-      const gasHours = flow.closed.filter((m) => m.payload.medium === 'gas' && m.payload.period === 'hour' && String(m.payload.key) >= new Date(start).toISOString() && String(m.payload.key) < new Date(end).toISOString());
+      const gasHours = flow.closed.filter(
+        (m) =>
+          m.payload.medium === 'gas' &&
+          m.payload.period === 'hour' &&
+          String(m.payload.key) >= new Date(start).toISOString() &&
+          String(m.payload.key) < new Date(end).toISOString(),
+      );
       assert.equal(gasHours.length, hours, 'one closed gas hour per hour of the day');
     });
   }
@@ -220,13 +258,25 @@ describe('p1-energy node', function () {
       flow.energy.receive({ topic: 'p1/be', payload: be[i].telegram });
     }
     await waitFor(() => flow.totals.length === 2 * nl.length, 'all totals');
-    for (const [topic, list] of [['p1/nl', nl], ['p1/be', be]] as const) {
+    for (const [topic, list] of [
+      ['p1/nl', nl],
+      ['p1/be', be],
+    ] as const) {
       const totals = lastTotals(flow, topic);
       assert.equal(totals.meter, topic);
       assert.equal(totals.equipmentId, list[0].telegram.equipmentId);
-      assert.ok(close(totals.energyDeliveredToday, deliveredKwh(list[list.length - 1].telegram) - deliveredKwh(lastAtOrBefore(list, day).telegram), KWH), topic);
+      assert.ok(
+        close(totals.energyDeliveredToday, deliveredKwh(list[list.length - 1].telegram) - deliveredKwh(lastAtOrBefore(list, day).telegram), KWH),
+        topic,
+      );
     }
-    assert.deepEqual(flow.closed.filter((m) => m.payload.period === 'day' && m.payload.medium === 'electricity').map((m) => m.topic).sort(), ['p1/be/electricity/day', 'p1/nl/electricity/day']);
+    assert.deepEqual(
+      flow.closed
+        .filter((m) => m.payload.period === 'day' && m.payload.medium === 'electricity')
+        .map((m) => m.topic)
+        .sort(),
+      ['p1/be/electricity/day', 'p1/nl/electricity/day'],
+    );
     assert.equal(flow.events.length, 0, 'no meter swap between the two');
   });
 
@@ -259,7 +309,10 @@ describe('p1-energy node', function () {
     await feed(flow, dsmr5, 'dsmr5');
     const hours = (topic: string) => flow.closed.filter((m) => m.topic === `${topic}/gas/hour` && m.payload.complete).map((m) => m.payload);
     assert.equal(hours('dsmr4').length, 4);
-    assert.deepEqual(hours('dsmr4').map((h) => h.key), hours('dsmr5').map((h) => h.key));
+    assert.deepEqual(
+      hours('dsmr4').map((h) => h.key),
+      hours('dsmr5').map((h) => h.key),
+    );
     hours('dsmr4').forEach((hour, i) => {
       const hourStart = Date.parse(hour.start);
       const readingAt = (instant: number) => dsmr4.find((s) => Date.parse(String(s.telegram.gas?.readingTime)) === instant)?.telegram.gas?.reading as number;
@@ -270,7 +323,7 @@ describe('p1-energy node', function () {
     assert.equal(lastTotals(flow, 'dsmr4').gasThisHour, 0, 'the 10:00 reading closed the hour; nothing yet in the new one');
   });
 
-  it('matches the meter\'s own capacity values on real Belgian telegrams and raises the alarm from the projection', async () => {
+  it("matches the meter's own capacity values on real Belgian telegrams and raises the alarm from the projection", async () => {
     const belgian = loadCorpus().filter((e) => e.crc === 'valid' && /fluvius/.test(e.file) && e.bytes.toString('latin1').includes('1-0:1.4.0'));
     assert.ok(belgian.length >= 4, belgian.map((e) => e.file).join(', '));
     const flow = await loadEnergyFlow({ timezone: 'Europe/Brussels', demandLimit: 0.05, alarmOnMonthPeak: false });
@@ -312,7 +365,10 @@ describe('p1-energy node', function () {
       assert.ok(alarm.payload.projectedKw > alarm.payload.thresholdKw);
       assert.ok(alarm.payload.secondsLeft > 0 && alarm.payload.secondsLeft <= 900);
     }
-    assert.ok(flow.alarms.some((m) => !m.payload.active), 'and clears it again');
+    assert.ok(
+      flow.alarms.some((m) => !m.payload.active),
+      'and clears it again',
+    );
     assert.ok(statusesOf('energy').some((s) => s.fill === 'red' && /peak ahead/.test(s.text ?? '')));
   });
 
@@ -321,12 +377,22 @@ describe('p1-energy node', function () {
     const list = samples(simulatedMeter('nl-dsmr5', 90), day, day + 4 * HOUR, 5 * MINUTE);
     const flow = await loadEnergyFlow();
     flow.energy.receive({ price: [0, 1].map((h) => ({ start: new Date(day + h * HOUR).toISOString(), delivered: 0.1 * (h + 1) })) });
-    await feed(flow, list.filter((s) => s.at <= day + 3 * HOUR));
+    await feed(
+      flow,
+      list.filter((s) => s.at <= day + 3 * HOUR),
+    );
     flow.energy.receive({ price: 0.5 }); // from 03:00 (the meter's clock) on
-    await feed(flow, list.filter((s) => s.at > day + 3 * HOUR));
+    await feed(
+      flow,
+      list.filter((s) => s.at > day + 3 * HOUR),
+    );
     const at = (h: number) => deliveredKwh(lastAtOrBefore(list, day + h * HOUR).telegram);
     const returned = (s: Sample) => register(s.telegram, '1-0:2.8.1') + register(s.telegram, '1-0:2.8.2');
-    const expected = (at(1) - at(0)) * 0.1 + (at(3) - at(1)) * 0.2 + (deliveredKwh(list[list.length - 1].telegram) - at(3)) * 0.5 - (returned(list[list.length - 1]) - returned(list[0])) * 0.05;
+    const expected =
+      (at(1) - at(0)) * 0.1 +
+      (at(3) - at(1)) * 0.2 +
+      (deliveredKwh(list[list.length - 1].telegram) - at(3)) * 0.5 -
+      (returned(list[list.length - 1]) - returned(list[0])) * 0.05;
     const totals = lastTotals(flow);
     assert.ok(close(totals.costElectricityToday, expected, 0.0002), `${totals.costElectricityToday} vs ${expected}`);
     assert.equal(totals.priceDelivered, 0.5);
@@ -344,18 +410,27 @@ describe('p1-energy node', function () {
     await waitFor(() => flow.closed.some((m) => m.payload.period === 'day'), 'the closed day');
     await waitFor(() => flow.totals.length >= 20, '20 totals');
     assert.ok(flow.totals.length <= 22, `${flow.totals.length} totals for ${list.length} telegrams`);
-    assert.ok(flow.totals.some((m) => m.payload.time === '2026-09-09T00:00:00+02:00'), 'the midnight telegram that closed the day');
+    assert.ok(
+      flow.totals.some((m) => m.payload.time === '2026-09-09T00:00:00+02:00'),
+      'the midnight telegram that closed the day',
+    );
   });
 
   it('reports input that is neither a telegram nor a price, and keeps working', async () => {
     const flow = await loadEnergyFlow();
-    assert.ok(logLines().some((l) => /memory-only context store 'default'/.test(l.msg)), 'without contextStorage settings: the memory warning');
+    assert.ok(
+      logLines().some((l) => /memory-only context store 'default'/.test(l.msg)),
+      'without contextStorage settings: the memory warning',
+    );
     flow.energy.receive({ payload: 'hello' });
     await waitFor(() => flow.caught.length === 1, 'the error');
     assert.match(String(flow.caught[0].error.message), /not a parsed telegram/);
     const list = samples(simulatedMeter('nl-dsmr5', 99), Date.UTC(2026, 4, 1, 10), Date.UTC(2026, 4, 1, 11), 10 * MINUTE);
     await feed(flow, list);
     assert.ok(lastTotals(flow).energyDeliveredToday >= 0);
-    assert.ok(statusesOf('energy').some((s) => /kWh today .* · 1 rejected$/.test(s.text ?? '')), JSON.stringify(statusesOf('energy')));
+    assert.ok(
+      statusesOf('energy').some((s) => /kWh today .* · 1 rejected$/.test(s.text ?? '')),
+      JSON.stringify(statusesOf('energy')),
+    );
   });
 });

@@ -29,8 +29,38 @@ async function loadFilterFlow(options: Record<string, unknown>, outputs = 1): Pr
   const outIds = Array.from({ length: outputs }, (_, i) => `out${i}`);
   const flow: FlowNode[] = [
     { id: TAB, type: 'tab' },
-    { id: 'parse', z: TAB, x: 100, y: 100, type: 'p1-parse', property: 'payload', sourceKey: 'topic', output: 'parsed', crcPolicy: 'drop', timezone: 'Europe/Amsterdam', maxTelegramSize: 8192, wires: [['filter']] },
-    { id: 'filter', z: TAB, x: 200, y: 100, type: 'p1-filter-obis', name: '', values: [], mode: 'split', topicStyle: 'name', onlyOnChange: false, deadband: 0, minInterval: 0, scaleToW: false, outputs, ...options, wires: outIds.map((id) => [id]) },
+    {
+      id: 'parse',
+      z: TAB,
+      x: 100,
+      y: 100,
+      type: 'p1-parse',
+      property: 'payload',
+      sourceKey: 'topic',
+      output: 'parsed',
+      crcPolicy: 'drop',
+      timezone: 'Europe/Amsterdam',
+      maxTelegramSize: 8192,
+      wires: [['filter']],
+    },
+    {
+      id: 'filter',
+      z: TAB,
+      x: 200,
+      y: 100,
+      type: 'p1-filter-obis',
+      name: '',
+      values: [],
+      mode: 'split',
+      topicStyle: 'name',
+      onlyOnChange: false,
+      deadband: 0,
+      minInterval: 0,
+      scaleToW: false,
+      outputs,
+      ...options,
+      wires: outIds.map((id) => [id]),
+    },
     ...outIds.map((id, i) => ({ id, z: TAB, x: 300, y: 100 + 50 * i, type: 'helper' })),
     { id: 'catcher', z: TAB, x: 100, y: 400, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: TAB, x: 300, y: 400, type: 'helper' },
@@ -61,11 +91,14 @@ describe('p1-filter-obis node', function () {
     flow.parse.receive({ topic: 'meter', payload: NL, site: 'home' });
     const [out] = flow.outputs;
     await waitFor(() => out.length === 3, 'three values');
-    assert.deepEqual(out.map((m) => [m.topic, m.payload, m.unit, m.obis, m.timestamp, m.name, m.label, m.site]), [
-      ['powerDelivered', 0.244, 'kW', '1-0:1.7.0', '2017-01-02T19:20:02+01:00', 'powerDelivered', 'Power delivered', 'home'],
-      ['voltageL1', 230, 'V', '1-0:32.7.0', '2017-01-02T19:20:02+01:00', 'voltageL1', 'Voltage, L1', 'home'],
-      ['gas', 0.107, 'm3', '0-1:24.2.1', '2017-01-02T16:10:05+01:00', 'gas', 'M-Bus reading (M-Bus 1)', 'home'],
-    ]);
+    assert.deepEqual(
+      out.map((m) => [m.topic, m.payload, m.unit, m.obis, m.timestamp, m.name, m.label, m.site]),
+      [
+        ['powerDelivered', 0.244, 'kW', '1-0:1.7.0', '2017-01-02T19:20:02+01:00', 'powerDelivered', 'Power delivered', 'home'],
+        ['voltageL1', 230, 'V', '1-0:32.7.0', '2017-01-02T19:20:02+01:00', 'voltageL1', 'Voltage, L1', 'home'],
+        ['gas', 0.107, 'm3', '0-1:24.2.1', '2017-01-02T16:10:05+01:00', 'gas', 'M-Bus reading (M-Bus 1)', 'home'],
+      ],
+    );
     for (const msg of out) assert.equal(msg.telegram, undefined);
   });
 
@@ -96,9 +129,18 @@ describe('p1-filter-obis node', function () {
     flow.parse.receive({ topic: 'sentinel', payload: numberedTelegram(1) });
     const [l1, l2, water, l3] = flow.outputs;
     await waitFor(() => l3.length === 2, 'both telegrams on output 4');
-    assert.deepEqual(l1.map((m) => m.payload), [230, 230]);
-    assert.deepEqual(l2.map((m) => m.payload), [230, 230]);
-    assert.deepEqual(l3.map((m) => m.payload), [229, 229]);
+    assert.deepEqual(
+      l1.map((m) => m.payload),
+      [230, 230],
+    );
+    assert.deepEqual(
+      l2.map((m) => m.payload),
+      [230, 230],
+    );
+    assert.deepEqual(
+      l3.map((m) => m.payload),
+      [229, 229],
+    );
     assert.deepEqual(water, [], 'this meter has no water meter');
   });
 
@@ -110,9 +152,16 @@ describe('p1-filter-obis node', function () {
     const [out] = flow.outputs;
     await waitFor(() => out.some((m) => m.payload === 2000), 'the last telegram');
     const energy = out.filter((m) => m.topic === 'energyDeliveredTariff1');
-    assert.deepEqual(energy.map((m) => m.payload), [1000, 1002, 1004, 1007, 2000]);
+    assert.deepEqual(
+      energy.map((m) => m.payload),
+      [1000, 1002, 1004, 1007, 2000],
+    );
     assert.ok(energy.every((m) => m.unit === 'Wh'));
-    assert.deepEqual(out.filter((m) => m.topic === 'voltageL1').map((m) => m.payload), [230], 'the unchanged voltage went out once');
+    assert.deepEqual(
+      out.filter((m) => m.topic === 'voltageL1').map((m) => m.payload),
+      [230],
+      'the unchanged voltage went out once',
+    );
   });
 
   it('min interval: one value per interval, measured on the clock', async function () {
@@ -130,7 +179,10 @@ describe('p1-filter-obis node', function () {
     clock.tick(1);
     await sendAndWait(3);
     await waitFor(() => out.length >= 2, 'the third value');
-    assert.deepEqual(out.map((m) => m.payload), [0.001, 0.003]);
+    assert.deepEqual(
+      out.map((m) => m.payload),
+      [0.001, 0.003],
+    );
   });
 
   it('reports input that is not a parsed telegram to a Catch node', async function () {
@@ -144,7 +196,10 @@ describe('p1-filter-obis node', function () {
 
   it('warns about entries that are not values, and uses the others', async function () {
     const flow = await loadFilterFlow({ values: ['power delivered', 'powerDelivered'] });
-    assert.ok(logLines().some((line) => /power delivered/.test(line.msg) && /neither a friendly name/.test(line.msg)), 'a warning naming the bad entry');
+    assert.ok(
+      logLines().some((line) => /power delivered/.test(line.msg) && /neither a friendly name/.test(line.msg)),
+      'a warning naming the bad entry',
+    );
     flow.parse.receive({ topic: 'meter', payload: NL });
     await waitFor(() => flow.outputs[0].length === 1, 'the good value');
     assert.equal(flow.outputs[0][0].topic, 'powerDelivered');
@@ -155,6 +210,9 @@ describe('p1-filter-obis node', function () {
     const response = await helper.request().get('/p1-filter-obis/registry').expect(200);
     assert.equal(response.body.length, OBIS_REGISTRY.length + 3);
     assert.deepEqual(response.body[0], { name: 'gas', label: 'Gas meter reading (any M-Bus channel)', unit: 'm3' });
-    assert.deepEqual(response.body.find((e: { code: string }) => e.code === '1-0:1.7.0'), { name: 'powerDelivered', code: '1-0:1.7.0', label: 'Power delivered', unit: 'kW' });
+    assert.deepEqual(
+      response.body.find((e: { code: string }) => e.code === '1-0:1.7.0'),
+      { name: 'powerDelivered', code: '1-0:1.7.0', label: 'Power delivered', unit: 'kW' },
+    );
   });
 });

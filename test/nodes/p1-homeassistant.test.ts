@@ -26,25 +26,65 @@ const at = { z: TAB, x: 100, y: 100 };
 type Json = Record<string, any>;
 
 function brokerNode(port: number): FlowNode {
-  return { id: 'broker', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(port), clientid: '', autoConnect: true, usetls: false,
-    protocolVersion: '4', keepalive: '60', cleansession: true, autoUnsubscribe: true };
+  return {
+    id: 'broker',
+    type: 'mqtt-broker',
+    name: 'test broker',
+    broker: '127.0.0.1',
+    port: String(port),
+    clientid: '',
+    autoConnect: true,
+    usetls: false,
+    protocolVersion: '4',
+    keepalive: '60',
+    cleansession: true,
+    autoUnsubscribe: true,
+  };
 }
 
 /** p1-homeassistant → mqtt out (topic, QoS and retain left to the messages) and a helper that sees the same messages. */
 function homeAssistantNodes(port: number, options: Record<string, unknown> = {}): FlowNode[] {
   return [
-    { id: 'ha', ...at, type: 'p1-homeassistant', name: '', discoveryPrefix: 'homeassistant', baseTopic: 'p1', deviceName: 'Smart meter', stateInterval: 0, retainStates: false,
-      ...options, wires: [['mqttOut', 'sent']] },
+    {
+      id: 'ha',
+      ...at,
+      type: 'p1-homeassistant',
+      name: '',
+      discoveryPrefix: 'homeassistant',
+      baseTopic: 'p1',
+      deviceName: 'Smart meter',
+      stateInterval: 0,
+      retainStates: false,
+      ...options,
+      wires: [['mqttOut', 'sent']],
+    },
     { id: 'mqttOut', ...at, type: 'mqtt out', name: '', topic: '', qos: '', retain: '', broker: 'broker' },
     { id: 'sent', ...at, type: 'helper' },
-    { id: 'statusIn', ...at, type: 'mqtt in', name: '', topic: 'homeassistant/status', qos: '1', datatype: 'utf8', broker: 'broker', nl: false, rap: true, rh: 0, inputs: 0, wires: [['ha']] },
+    {
+      id: 'statusIn',
+      ...at,
+      type: 'mqtt in',
+      name: '',
+      topic: 'homeassistant/status',
+      qos: '1',
+      datatype: 'utf8',
+      broker: 'broker',
+      nl: false,
+      rap: true,
+      rh: 0,
+      inputs: 0,
+      wires: [['ha']],
+    },
     brokerNode(port),
   ];
 }
 
 async function mqttConnected(): Promise<void> {
-  await waitFor(() => ['mqttOut', 'statusIn'].every((id) => statusesOf(id).some((s) => /connected/.test(s.text ?? '') && !/disconnected|connecting/.test(s.text ?? ''))),
-    'the mqtt nodes to connect', 10_000);
+  await waitFor(
+    () => ['mqttOut', 'statusIn'].every((id) => statusesOf(id).some((s) => /connected/.test(s.text ?? '') && !/disconnected|connecting/.test(s.text ?? ''))),
+    'the mqtt nodes to connect',
+    10_000,
+  );
 }
 
 const configsOf = (received: ReceivedMqtt[]) => received.filter((m) => m.topic.startsWith('homeassistant/sensor/') && m.text !== '');
@@ -98,11 +138,26 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
   }
 
   async function loadParseFlow(): Promise<{ parse: { receive(msg: Msg): void }; ha: { receive(msg: Msg): void }; sent: Msg[] }> {
-    await helper.load([...NODES, p1Parse, p1HomeAssistant, coreMqtt], [
-      { id: TAB, type: 'tab' },
-      { id: 'parse', ...at, type: 'p1-parse', name: '', property: 'payload', sourceKey: 'topic', output: 'parsed', crcPolicy: 'drop', timezone: 'Europe/Amsterdam', maxTelegramSize: 8192, wires: [['ha']] },
-      ...homeAssistantNodes(broker.port),
-    ]);
+    await helper.load(
+      [...NODES, p1Parse, p1HomeAssistant, coreMqtt],
+      [
+        { id: TAB, type: 'tab' },
+        {
+          id: 'parse',
+          ...at,
+          type: 'p1-parse',
+          name: '',
+          property: 'payload',
+          sourceKey: 'topic',
+          output: 'parsed',
+          crcPolicy: 'drop',
+          timezone: 'Europe/Amsterdam',
+          maxTelegramSize: 8192,
+          wires: [['ha']],
+        },
+        ...homeAssistantNodes(broker.port),
+      ],
+    );
     await mqttConnected();
     return { parse: helper.getNode('parse') as never, ha: helper.getNode('ha') as never, sent: recorder('sent') };
   }
@@ -113,7 +168,11 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     for (const file of [NL_DSMR5, BE_GAS_WATER, LU_SMARTY]) flow.parse.receive({ topic: file, payload: fixtureText(file) });
 
     // Everything the node sent arrives through the broker, as sent.
-    await waitFor(() => flow.sent.length > 0 && flow.sent.every((m) => live.received.some((r) => r.topic === m.topic)), 'every message at the subscriber', 10_000);
+    await waitFor(
+      () => flow.sent.length > 0 && flow.sent.every((m) => live.received.some((r) => r.topic === m.topic)),
+      'every message at the subscriber',
+      10_000,
+    );
     for (const m of flow.sent) {
       const arrived = last(live.received, String(m.topic));
       assert.deepEqual(typeof m.payload === 'string' ? arrived?.text : JSON.parse(arrived?.text ?? 'null'), m.payload, m.topic);
@@ -156,24 +215,36 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     const luImport = configAt(live.received, luMeter, 'energyDeliveredTotal');
     assert.ok(energyDashboardAccepts('electricity', luImport));
     assert.equal(shownValue(live.received, luImport), groupNumber(lineGroups(lu, '1-0:1.8.0')[0]));
-    assert.equal(configs.some((m) => m.topic.includes(`/${luMeter}/voltageL`)), false);
+    assert.equal(
+      configs.some((m) => m.topic.includes(`/${luMeter}/voltageL`)),
+      false,
+    );
 
     // A subscriber that comes later (Home Assistant starting) finds every config retained, and no state (states are not retained by default).
     const late = await subscriber();
     await waitFor(() => configsOf(late.received).length === new Set(configs.map((m) => m.topic)).size, 'the retained configs', 5000);
-    assert.deepEqual(late.received.filter((m) => !m.retain).map((m) => m.topic), []);
-    assert.equal(late.received.some((m) => m.topic.endsWith('/state')), false);
+    assert.deepEqual(
+      late.received.filter((m) => !m.retain).map((m) => m.topic),
+      [],
+    );
+    assert.equal(
+      late.received.some((m) => m.topic.endsWith('/state')),
+      false,
+    );
   });
 
   it('marks the meter unavailable when p1-in reports the connection lost, available again when telegrams come back', async function () {
     bridge = await startTelegramServer(Buffer.from(fixtureText(NL_DSMR5), 'latin1'), 200);
     const live = await subscriber();
-    await helper.load([...NODES, p1HomeAssistant, coreMqtt], [
-      { id: TAB, type: 'tab' },
-      { id: 'meter', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: bridge.port, connectTimeout: 2, idleTimeout: 30, maxBackoff: 1 },
-      { id: 'in', ...at, type: 'p1-in', connection: 'meter', output: 'parsed', topic: '', rateLimit: 0, changeField: '', wires: [['ha'], ['ha']] },
-      ...homeAssistantNodes(broker.port),
-    ]);
+    await helper.load(
+      [...NODES, p1HomeAssistant, coreMqtt],
+      [
+        { id: TAB, type: 'tab' },
+        { id: 'meter', type: 'p1-connection', source: 'tcp-client', host: '127.0.0.1', port: bridge.port, connectTimeout: 2, idleTimeout: 30, maxBackoff: 1 },
+        { id: 'in', ...at, type: 'p1-in', connection: 'meter', output: 'parsed', topic: '', rateLimit: 0, changeField: '', wires: [['ha'], ['ha']] },
+        ...homeAssistantNodes(broker.port),
+      ],
+    );
     await mqttConnected();
     const availability = `p1/${meterNode(NL_DSMR5).slice(3)}/availability`;
     await waitFor(() => last(live.received, availability)?.text === 'online', 'online', 10_000);
@@ -181,11 +252,19 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
 
     const seenBefore = live.received.length;
     bridge.dropClients();
-    await waitFor(() => live.received.slice(seenBefore).some((m) => m.topic === availability && m.text === 'offline'), 'offline after the bridge dropped', 10_000);
+    await waitFor(
+      () => live.received.slice(seenBefore).some((m) => m.topic === availability && m.text === 'offline'),
+      'offline after the bridge dropped',
+      10_000,
+    );
     await waitFor(() => statusesOf('ha').some((s) => /^offline/.test(s.text ?? '')), 'the offline status');
 
     // It reconnects by itself; the next telegram makes the meter available again.
-    await waitFor(() => last(live.received, availability)?.text === 'online' && live.received.slice(seenBefore).some((m) => m.text === 'online'), 'online again', 10_000);
+    await waitFor(
+      () => last(live.received, availability)?.text === 'online' && live.received.slice(seenBefore).some((m) => m.text === 'online'),
+      'online again',
+      10_000,
+    );
 
     // Lost for good: the retained availability says offline to whoever subscribes later.
     await bridge.close();
@@ -211,31 +290,67 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     const beforeRemoval = live.received.length;
     const sentBeforeRemoval = flow.sent.length;
     flow.ha.receive({ action: 'remove' });
-    await waitFor(() => announced.every((topic) => live.received.slice(beforeRemoval).some((m) => m.topic === topic && m.text === '')), 'an empty config for every sensor', 10_000);
+    await waitFor(
+      () => announced.every((topic) => live.received.slice(beforeRemoval).some((m) => m.topic === topic && m.text === '')),
+      'an empty config for every sensor',
+      10_000,
+    );
     await waitFor(() => statusesOf('ha').some((s) => s.text === 'entities removed'), 'the removed status');
 
     // The broker keeps nothing of it, and further telegrams bring nothing back.
     flow.parse.receive({ topic: 'be', payload: fixtureText(BE_GAS_WATER) });
-    assert.deepEqual((await retainedMessages(broker.url)).map((m) => m.topic), []);
-    assert.ok(flow.sent.slice(sentBeforeRemoval).every((m) => m.payload === ''), 'only removals sent');
+    assert.deepEqual(
+      (await retainedMessages(broker.url)).map((m) => m.topic),
+      [],
+    );
+    assert.ok(
+      flow.sent.slice(sentBeforeRemoval).every((m) => m.payload === ''),
+      'only removals sent',
+    );
     assert.equal(live.received.slice(beforeRemoval).filter((m) => m.text !== '' && !m.topic.startsWith('probe/')).length, 0, 'quiet after removal');
   });
 
   it('reports input it cannot use to a catch node, and refuses a flow-file topic with a wildcard', async function () {
-    await helper.load([...NODES, p1HomeAssistant], [
-      { id: TAB, type: 'tab' },
-      { id: 'ha', ...at, type: 'p1-homeassistant', discoveryPrefix: 'homeassistant', baseTopic: 'p1', deviceName: 'Smart meter', stateInterval: 0, retainStates: false, wires: [['sent']] },
-      { id: 'bad', ...at, type: 'p1-homeassistant', discoveryPrefix: 'homeassistant/#', baseTopic: 'p1', deviceName: 'Smart meter', stateInterval: 0, retainStates: false, wires: [['sent']] },
-      { id: 'sent', ...at, type: 'helper' },
-      { id: 'catcher', ...at, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', ...at, type: 'helper' },
-    ]);
+    await helper.load(
+      [...NODES, p1HomeAssistant],
+      [
+        { id: TAB, type: 'tab' },
+        {
+          id: 'ha',
+          ...at,
+          type: 'p1-homeassistant',
+          discoveryPrefix: 'homeassistant',
+          baseTopic: 'p1',
+          deviceName: 'Smart meter',
+          stateInterval: 0,
+          retainStates: false,
+          wires: [['sent']],
+        },
+        {
+          id: 'bad',
+          ...at,
+          type: 'p1-homeassistant',
+          discoveryPrefix: 'homeassistant/#',
+          baseTopic: 'p1',
+          deviceName: 'Smart meter',
+          stateInterval: 0,
+          retainStates: false,
+          wires: [['sent']],
+        },
+        { id: 'sent', ...at, type: 'helper' },
+        { id: 'catcher', ...at, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', ...at, type: 'helper' },
+      ],
+    );
     const sent = recorder('sent');
     const caught = recorder('caught');
     (helper.getNode('ha') as { receive(msg: Msg): void }).receive({ topic: 'p1', payload: fixtureText(NL_DSMR5) });
     await waitFor(() => caught.length === 1, 'the error at the catch node');
     assert.match(String(caught[0].error.message), /Expected a parsed telegram/);
-    assert.deepEqual(statusesOf('bad').map((s) => s.text), ['Invalid discovery prefix']);
+    assert.deepEqual(
+      statusesOf('bad').map((s) => s.text),
+      ['Invalid discovery prefix'],
+    );
     (helper.getNode('bad') as { receive(msg: Msg): void }).receive({ payload: {} });
     await waitFor(() => caught.length === 2, 'the second error');
     assert.match(String(caught[1].error.message), /Invalid discovery prefix/);

@@ -72,11 +72,7 @@ describe('p1-in with a simulated meter', function () {
   });
 
   it('change field emits only when that field changed', async () => {
-    await helper.load(NODES, [
-      SIMULATOR,
-      ...p1InWithOutputs('all', 'meter'),
-      ...p1InWithOutputs('changes', 'meter', { changeField: 'equipmentId' }),
-    ]);
+    await helper.load(NODES, [SIMULATOR, ...p1InWithOutputs('all', 'meter'), ...p1InWithOutputs('changes', 'meter', { changeField: 'equipmentId' })]);
     const all = recorder('all-out');
     const changes = recorder('changes-out');
     await waitFor(() => all.length >= 5, 'five telegrams');
@@ -84,7 +80,6 @@ describe('p1-in with a simulated meter', function () {
     assert.equal(changes.length, 1);
     assert.equal(changes[0].payload.equipmentId, all[0].payload.equipmentId);
   });
-
 });
 
 describe('p1-in rate limit and change filter (numbered telegrams from a TCP bridge)', function () {

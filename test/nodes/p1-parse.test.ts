@@ -30,7 +30,22 @@ async function loadParseFlow(options: Record<string, unknown> = {}, credentials?
   const flow: FlowNode[] = [
     { id: TAB, type: 'tab' },
     // Nodes on a tab need a position, or the runtime takes them for config nodes.
-    { id: 'parse', z: TAB, x: 100, y: 100, type: 'p1-parse', name: '', property: 'payload', sourceKey: 'topic', output: 'parsed', crcPolicy: 'drop', timezone: 'Europe/Amsterdam', maxTelegramSize: 8192, ...options, wires: [['out']] },
+    {
+      id: 'parse',
+      z: TAB,
+      x: 100,
+      y: 100,
+      type: 'p1-parse',
+      name: '',
+      property: 'payload',
+      sourceKey: 'topic',
+      output: 'parsed',
+      crcPolicy: 'drop',
+      timezone: 'Europe/Amsterdam',
+      maxTelegramSize: 8192,
+      ...options,
+      wires: [['out']],
+    },
     { id: 'out', z: TAB, x: 300, y: 100, type: 'helper' },
     { id: 'catcher', z: TAB, x: 100, y: 200, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: TAB, x: 300, y: 200, type: 'helper' },
@@ -55,7 +70,14 @@ async function settle(flow: ParseFlow, sentinel: string | Buffer = numberedTeleg
 
 /** Every corpus telegram with a valid CRC, or none to check (DSMR 2.2/3), as the meter sent it. */
 const CLEAN_TELEGRAMS = loadCorpus()
-  .filter((entry) => !entry.encrypted && entry.crc !== 'invalid' && entry.file.endsWith('.txt') && !/fragment|truncated|trailer|no_crc/.test(entry.file) && entry.kind !== 'negative/fragment')
+  .filter(
+    (entry) =>
+      !entry.encrypted &&
+      entry.crc !== 'invalid' &&
+      entry.file.endsWith('.txt') &&
+      !/fragment|truncated|trailer|no_crc/.test(entry.file) &&
+      entry.kind !== 'negative/fragment',
+  )
   .map((entry) => entry.bytes);
 
 describe('p1-parse node', function () {
@@ -142,7 +164,10 @@ describe('p1-parse node', function () {
       assert.equal(telegramNumber(msg), 31);
       assert.equal(msg.telegram, telegram);
     }
-    assert.deepEqual(flow.out.map((m) => m.meter.id), ['y', 'x']);
+    assert.deepEqual(
+      flow.out.map((m) => m.meter.id),
+      ['y', 'x'],
+    );
   });
 
   it('sends the telegram text as payload with output "raw"', async function () {
@@ -160,7 +185,10 @@ describe('p1-parse node', function () {
       flow.parse.receive({ topic: 'whole', payload: encrypted.frame });
       for (const chunk of chunked(encrypted.frame, new SeededRandom(3), 1, 64)) flow.parse.receive({ topic: 'pieces', payload: Buffer.from(chunk) });
       const out = await settle(flow, encrypted.frame);
-      assert.deepEqual(out.map((m) => m.topic), ['whole', 'pieces']);
+      assert.deepEqual(
+        out.map((m) => m.topic),
+        ['whole', 'pieces'],
+      );
       for (const msg of out) assert.equal(msg.payload, encrypted.plaintext.toString('latin1'));
       assert.equal(flow.caught.length, 0);
     });
@@ -253,7 +281,10 @@ describe('p1-parse node', function () {
         runs.push(out.map((m) => m.payload));
         await helper.unload();
       }
-      assert.deepEqual(runs[0].map((p: any) => telegramNumber({ payload: p } as Received)), [1, 3, 4, 6]);
+      assert.deepEqual(
+        runs[0].map((p: any) => telegramNumber({ payload: p } as Received)),
+        [1, 3, 4, 6],
+      );
       assert.deepEqual(runs[1], runs[0]);
       assert.deepEqual(runs[2], runs[0]);
     });
@@ -315,7 +346,10 @@ describe('p1-parse node', function () {
     flow.parse.receive({ topic: 'kept', payload: tail });
     flow.parse.receive({ topic: 'evicted', payload: tail });
     const out = await settle(flow);
-    assert.deepEqual(out.map((m) => m.topic), ['kept']);
+    assert.deepEqual(
+      out.map((m) => m.topic),
+      ['kept'],
+    );
     // The evicted source's tail arrived without its start: reported, not emitted.
     await waitFor(() => flow.caught.length === 1, 'the error about the orphaned tail');
   });

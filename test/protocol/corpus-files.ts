@@ -30,7 +30,10 @@ export interface EncryptedFixture {
 }
 
 export function loadCorpus(): CorpusFile[] {
-  const lines = fs.readFileSync(path.join(FIXTURES, 'index.tsv'), 'utf8').split('\n').filter((line) => line.trim());
+  const lines = fs
+    .readFileSync(path.join(FIXTURES, 'index.tsv'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim());
   const header = lines[0].split('\t');
   const column = (name: string): number => header.indexOf(name);
   return lines.slice(1).map((line) => {
@@ -48,23 +51,25 @@ export function loadCorpus(): CorpusFile[] {
 }
 
 export function loadEncryptedFixtures(): EncryptedFixture[] {
-  return loadCorpus().filter((entry) => entry.encrypted).map((entry) => {
-    const base = path.join(FIXTURES, entry.file.replace(/\.bin$/, ''));
-    const fields = readKeyFile(`${base}.key.txt`);
-    const field = (prefix: string): string => {
-      const name = Object.keys(fields).find((key) => key.startsWith(prefix));
-      if (!name) throw new Error(`${entry.file}: no ${prefix} in its key file`);
-      return fields[name];
-    };
-    return {
-      file: entry.file,
-      frame: entry.bytes,
-      plaintext: fs.readFileSync(`${base}.plaintext.txt`),
-      key: field('encryption_key'),
-      authenticationKey: field('authentication_key'),
-      tagUsesAad: Object.keys(fields).some((name) => name.endsWith('tag_verifies_with_aad') && fields[name] === 'True'),
-    };
-  });
+  return loadCorpus()
+    .filter((entry) => entry.encrypted)
+    .map((entry) => {
+      const base = path.join(FIXTURES, entry.file.replace(/\.bin$/, ''));
+      const fields = readKeyFile(`${base}.key.txt`);
+      const field = (prefix: string): string => {
+        const name = Object.keys(fields).find((key) => key.startsWith(prefix));
+        if (!name) throw new Error(`${entry.file}: no ${prefix} in its key file`);
+        return fields[name];
+      };
+      return {
+        file: entry.file,
+        frame: entry.bytes,
+        plaintext: fs.readFileSync(`${base}.plaintext.txt`),
+        key: field('encryption_key'),
+        authenticationKey: field('authentication_key'),
+        tagUsesAad: Object.keys(fields).some((name) => name.endsWith('tag_verifies_with_aad') && fields[name] === 'True'),
+      };
+    });
 }
 
 /** Every .txt and .bin of the corpus (telegrams, fragments, encrypted frames, their key and plaintext files, HDLC binaries). */

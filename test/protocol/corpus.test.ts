@@ -113,13 +113,20 @@ function rawStampOf(object: ObisObject, iso: string | null): string | undefined 
   if (iso === null) return undefined;
   return object.groups
     .map((group) => group.raw)
-    .find((raw) => /^\d{12}[SWsw]$/.test(raw) && `20${raw.slice(0, 2)}-${raw.slice(2, 4)}-${raw.slice(4, 6)}T${raw.slice(6, 8)}:${raw.slice(8, 10)}:${raw.slice(10, 12)}` === wallClock(iso));
+    .find(
+      (raw) =>
+        /^\d{12}[SWsw]$/.test(raw) &&
+        `20${raw.slice(0, 2)}-${raw.slice(2, 4)}-${raw.slice(4, 6)}T${raw.slice(6, 8)}:${raw.slice(8, 10)}:${raw.slice(10, 12)}` === wallClock(iso),
+    );
 }
 
 function assertSameTime(ours: string | null | undefined, expected: string, raw: string | undefined, telegram: P1Telegram, what: string): void {
   if (raw !== undefined && STAMPS_SOURCES_MISREAD.includes(raw)) {
     assert.equal(ours, null, `${what}: ${raw} is not a real time (the source's ${expected} is a rolled-over or placeholder date)`);
-    assert.ok(telegram.warnings.some((warning) => warning.includes(raw)), `${what}: a warning names ${raw}`);
+    assert.ok(
+      telegram.warnings.some((warning) => warning.includes(raw)),
+      `${what}: a warning names ${raw}`,
+    );
     return;
   }
   assert.equal(typeof ours, 'string', `${what}: expected a time, got ${ours}`);

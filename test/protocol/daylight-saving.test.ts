@@ -29,16 +29,37 @@ describe('time stamps around daylight saving (2026, Europe/Amsterdam)', () => {
   });
 
   it('autumn: a meter sending every 10 minutes through the change gives steadily rising instants', () => {
-    const stamps = ['261025014000S', '261025015000S', '261025020000S', '261025021000S', '261025022000S', '261025023000S', '261025024000S', '261025025000S',
-      '261025020000W', '261025021000W', '261025022000W', '261025023000W', '261025024000W', '261025025000W', '261025030000W'];
+    const stamps = [
+      '261025014000S',
+      '261025015000S',
+      '261025020000S',
+      '261025021000S',
+      '261025022000S',
+      '261025023000S',
+      '261025024000S',
+      '261025025000S',
+      '261025020000W',
+      '261025021000W',
+      '261025022000W',
+      '261025023000W',
+      '261025024000W',
+      '261025025000W',
+      '261025030000W',
+    ];
     const received: P1Telegram[] = [];
     const reader = new P1Reader({ timezone: 'Europe/Amsterdam' }, { onTelegram: (t) => received.push(t) });
     for (const stamp of stamps) reader.push(telegram(stamp));
     assert.equal(received.length, stamps.length);
     const steps = received.slice(1).map((t, i) => instant(t.timestamp) - instant(received[i].timestamp));
-    assert.deepEqual(steps, stamps.slice(1).map(() => 600_000));
+    assert.deepEqual(
+      steps,
+      stamps.slice(1).map(() => 600_000),
+    );
     // The M-Bus reading time is decoded the same way.
-    assert.deepEqual(received.map((t) => t.mbus['1'].readingTime), received.map((t) => t.timestamp));
+    assert.deepEqual(
+      received.map((t) => t.mbus['1'].readingTime),
+      received.map((t) => t.timestamp),
+    );
   });
 
   it('spring: 01:59:59 W and 03:00:00 S are one second apart', () => {

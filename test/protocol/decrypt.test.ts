@@ -106,10 +106,22 @@ describe('decryptFrame', () => {
     const sources = [...fixtures.map((f) => f.frame), buildFrame(plaintext, key, 0x20, null), buildFrame(plaintext, key, 0x30, null)];
     const mutations: Array<(frame: Buffer) => Buffer> = [
       (frame) => frame.subarray(0, random.int(0, frame.length - 1)),
-      (frame) => { const out = Buffer.from(frame); out[random.int(0, Math.min(out.length, 24) - 1)] = random.int(0, 255); return out; },
-      (frame) => { const out = Buffer.from(frame); out[1] = random.int(0, 32); return out; },
+      (frame) => {
+        const out = Buffer.from(frame);
+        out[random.int(0, Math.min(out.length, 24) - 1)] = random.int(0, 255);
+        return out;
+      },
+      (frame) => {
+        const out = Buffer.from(frame);
+        out[1] = random.int(0, 32);
+        return out;
+      },
       (frame) => Buffer.concat([frame.subarray(0, 2), random.bytes(random.int(0, 40))]),
-      (frame) => { const out = Buffer.from(frame); out[random.int(0, out.length - 1)] ^= 1 << random.int(0, 7); return out; },
+      (frame) => {
+        const out = Buffer.from(frame);
+        out[random.int(0, out.length - 1)] ^= 1 << random.int(0, 7);
+        return out;
+      },
     ];
     let decryptErrors = 0;
     for (let n = 0; n < 100_000; n++) {

@@ -72,7 +72,10 @@ describe('CRC edges', () => {
 
   it('a "!" inside a line is not the end of the telegram', () => {
     assert.deepEqual(checkTelegramCrc(body + formatCrc(crc16String(body)) + '\r\n'), {
-      present: true, stated: formatCrc(crc16String(body)), computed: formatCrc(crc16String(body)), valid: true,
+      present: true,
+      stated: formatCrc(crc16String(body)),
+      computed: formatCrc(crc16String(body)),
+      valid: true,
     });
   });
 
@@ -193,7 +196,8 @@ describe('UTC offsets of other zones (through the parser)', () => {
       const body = `/TST5\\ZONE\r\n\r\n0-0:1.0.0(${stamp})\r\n!`;
       return parseTelegram(body + formatCrc(crc16String(body)) + '\r\n').warnings.join('\n');
     };
-    for (const stamp of ['632525252525W', '000101000001W', '700101010000W']) assert.match(warningsOf(stamp), new RegExp(`placeholder time ${stamp} \\(no value\\)`), stamp);
+    for (const stamp of ['632525252525W', '000101000001W', '700101010000W'])
+      assert.match(warningsOf(stamp), new RegExp(`placeholder time ${stamp} \\(no value\\)`), stamp);
     for (const stamp of ['250000000000W', '250301240000S', '991301000000W']) {
       assert.match(warningsOf(stamp), new RegExp(`invalid time ${stamp}`), stamp);
       assert.doesNotMatch(warningsOf(stamp), /placeholder/, stamp);

@@ -79,7 +79,10 @@ describe('TelegramFramer', () => {
         framer.reset();
         assert.equal(frames.length, 0);
         assert.equal(framer.stats.bytesSkipped, entry.bytes.length);
-        assert.deepEqual(discards.map((d) => d.reason), ['skipped']);
+        assert.deepEqual(
+          discards.map((d) => d.reason),
+          ['skipped'],
+        );
       });
     }
 
@@ -140,7 +143,13 @@ describe('TelegramFramer', () => {
       const three = unpadded + formatCrc(crc16String(unpadded)).slice(1) + '\r\n';
       const { framer, telegrams } = collect();
       framer.push(Buffer.from(lower + three));
-      assert.deepEqual(telegrams().map((t) => [t.crc.valid, t.crc.stated]), [[true, crc], [true, formatCrc(crc16String(unpadded))]]);
+      assert.deepEqual(
+        telegrams().map((t) => [t.crc.valid, t.crc.stated]),
+        [
+          [true, crc],
+          [true, formatCrc(crc16String(unpadded))],
+        ],
+      );
     });
 
     it('ignores junk after the CRC and finds the next telegram', () => {
@@ -149,14 +158,20 @@ describe('TelegramFramer', () => {
       assert.equal(frames.length, 2);
       for (const f of frames) assert.ok(f.kind === 'telegram' && f.crc.valid === true);
       assert.equal(frames[0].kind === 'telegram' && frames[0].text, SMALL.slice(0, -2), 'the frame ends where the CRC ends');
-      assert.deepEqual(discards.map((d) => d.reason), ['skipped']);
+      assert.deepEqual(
+        discards.map((d) => d.reason),
+        ['skipped'],
+      );
       assert.equal(framer.stats.bytesSkipped, '  25803103\r\n\xff\xff\xff\r\n'.length);
     });
 
     it('a "/" straight after the CRC starts the next telegram', () => {
       const { framer, telegrams } = collect();
       framer.push(Buffer.from(SMALL.slice(0, -2) + SMALL));
-      assert.deepEqual(telegrams().map((t) => t.crc.valid), [true, true]);
+      assert.deepEqual(
+        telegrams().map((t) => t.crc.valid),
+        [true, true],
+      );
     });
 
     it('takes a "!" inside the header line as text, not as the end', () => {
@@ -203,7 +218,10 @@ describe('TelegramFramer', () => {
       const truncated = SMALL.slice(0, SMALL.indexOf('(00.1'));
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.from(`${truncated}\r\n${SMALL}`));
-      assert.deepEqual(telegrams().map((t) => t.text), [SMALL]);
+      assert.deepEqual(
+        telegrams().map((t) => t.text),
+        [SMALL],
+      );
       assert.equal(discards.length, 1);
       assert.equal(discards[0].reason, 'partial');
       assert.equal(discards[0].bytes, truncated.length + 2);
@@ -217,7 +235,10 @@ describe('TelegramFramer', () => {
       assert.equal(framer.buffered, 40);
       framer.reset();
       assert.equal(framer.buffered, 0);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', 40]]);
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['partial', 40]],
+      );
       framer.push(Buffer.from(SMALL));
       assert.equal(telegrams().length, 1);
     });
@@ -237,50 +258,82 @@ describe('TelegramFramer', () => {
     it('a telegram cut off mid-line and a whole one glued to it: the whole one is emitted, the rest is a dropped partial', () => {
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.from(cutOff + SMALL));
-      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[SMALL, true]]);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', cutOff.length]]);
+      assert.deepEqual(
+        telegrams().map((t) => [t.text, t.crc.valid]),
+        [[SMALL, true]],
+      );
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['partial', cutOff.length]],
+      );
       assert.deepEqual([framer.stats.crcFailures, framer.stats.droppedPartials], [0, 1]);
     });
 
     it('the real capture Wassasin__dsmr5/overflow.txt: its cut-off telegrams do not swallow a good one glued to them', () => {
-      const capture = loadCorpus().find((e) => e.file === 'Wassasin__dsmr5/overflow.txt')!.bytes.toString('latin1');
+      const capture = loadCorpus()
+        .find((e) => e.file === 'Wassasin__dsmr5/overflow.txt')!
+        .bytes.toString('latin1');
       const lastHeader = capture.lastIndexOf('/ISK5');
       // The capture's last telegram, without the modem's "NO CARRIER" line and with its CRC made right.
       const body = capture.slice(lastHeader, capture.lastIndexOf('!') + 1).replace('***NO CARIER***\r\n', '\r\n');
       const good = `${body}${formatCrc(crc16String(body))}\r\n`;
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.from(capture.slice(0, lastHeader) + good, 'latin1'));
-      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[good, true]]);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', lastHeader]]);
+      assert.deepEqual(
+        telegrams().map((t) => [t.text, t.crc.valid]),
+        [[good, true]],
+      );
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['partial', lastHeader]],
+      );
       assert.equal(framer.stats.crcFailures, 0);
     });
 
     it('a header glued to telnet negotiation bytes (FF FB 01 FF FB 03) starts a telegram', () => {
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.concat([Buffer.from([0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03]), Buffer.from(SMALL)]));
-      assert.deepEqual(telegrams().map((t) => t.text), [SMALL]);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 6]]);
+      assert.deepEqual(
+        telegrams().map((t) => t.text),
+        [SMALL],
+      );
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['skipped', 6]],
+      );
     });
 
     it('a wrong CRC after junk glued to the header is reported as a CRC failure, not skipped silently', () => {
       const { framer, telegrams } = collect();
       framer.push(Buffer.from(`noise${SMALL.replace(/![0-9A-F]{4}/, '!0000')}`));
-      assert.deepEqual(telegrams().map((t) => t.crc.valid), [false]);
+      assert.deepEqual(
+        telegrams().map((t) => t.crc.valid),
+        [false],
+      );
       assert.equal(framer.stats.crcFailures, 1);
     });
 
     it('a "/" in the middle of a line without a header mark is not a header', () => {
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.from(`http://x/1-0:1.7.0(1/2)\r\n${SMALL}`));
-      assert.deepEqual(telegrams().map((t) => t.text), [SMALL]);
-      assert.deepEqual(discards.map((d) => d.reason), ['skipped']);
+      assert.deepEqual(
+        telegrams().map((t) => t.text),
+        [SMALL],
+      );
+      assert.deepEqual(
+        discards.map((d) => d.reason),
+        ['skipped'],
+      );
     });
 
     it('a good telegram holding a header-like "/" in a line is emitted whole', () => {
       const text = telegram('ISK5\\2M550T-1012', ['0-0:96.13.0(see /ABC5 now)', '1-0:1.7.0(00.123*kW)']);
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.from(text));
-      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[text, true]]);
+      assert.deepEqual(
+        telegrams().map((t) => [t.text, t.crc.valid]),
+        [[text, true]],
+      );
       assert.deepEqual(discards, []);
     });
 
@@ -288,23 +341,39 @@ describe('TelegramFramer', () => {
       const dsmr22 = '/ISk5\\2MT382-1004\r\n\r\n0-0:96.1.1(4B384547303034303436333935353037)\r\n1-0:1.8.1(00001.001*kWh)\r\n!\r\n';
       const { framer, telegrams, discards } = collect();
       framer.push(Buffer.from(dsmr22.slice(0, 70) + dsmr22, 'latin1'));
-      assert.deepEqual(telegrams().map((t) => t.text), [dsmr22]);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', 70]]);
+      assert.deepEqual(
+        telegrams().map((t) => t.text),
+        [dsmr22],
+      );
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['partial', 70]],
+      );
     });
 
     it('a cut-off telegram and a glued one together longer than the cap: the glued one still comes through', () => {
-      const long = telegram('ISK5\\2M550T-1012', Array.from({ length: 16 }, (_, n) => `1-0:1.8.${n}(000001.000*kWh)`));
+      const long = telegram(
+        'ISK5\\2M550T-1012',
+        Array.from({ length: 16 }, (_, n) => `1-0:1.8.${n}(000001.000*kWh)`),
+      );
       const cut = long.slice(0, long.length - 20);
       const { framer, telegrams, discards } = collect(512);
       for (const chunk of chunked(Buffer.from(cut + SMALL), new SeededRandom(4), 1, 64)) framer.push(chunk);
       assert.ok(cut.length + SMALL.length > 512 && cut.length < 512);
-      assert.deepEqual(telegrams().map((t) => [t.text, t.crc.valid]), [[SMALL, true]]);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', cut.length]]);
+      assert.deepEqual(
+        telegrams().map((t) => [t.text, t.crc.valid]),
+        [[SMALL, true]],
+      );
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['partial', cut.length]],
+      );
     });
 
     it('the same frames, discards and counters however the hostile stream is cut', () => {
       const stream = Buffer.concat([
-        Buffer.from([0xff, 0xfb, 0x01]), Buffer.from(cutOff + SMALL + 'x/' + cutOff + 'junk/ISK' + SMALL),
+        Buffer.from([0xff, 0xfb, 0x01]),
+        Buffer.from(cutOff + SMALL + 'x/' + cutOff + 'junk/ISK' + SMALL),
         Buffer.from(SMALL.replace(/![0-9A-F]{4}/, '!0000') + SMALL.slice(0, 200) + SMALL),
       ]);
       const run = (chunks: Iterable<Uint8Array>) => {
@@ -329,13 +398,19 @@ describe('TelegramFramer', () => {
     });
 
     it('drops a telegram that grows past the cap and resynchronises', () => {
-      const long = telegram('ISK5\\2M550T-1012', Array.from({ length: 40 }, (_, n) => `1-0:1.8.${n}(000001.000*kWh)`));
+      const long = telegram(
+        'ISK5\\2M550T-1012',
+        Array.from({ length: 40 }, (_, n) => `1-0:1.8.${n}(000001.000*kWh)`),
+      );
       const { framer, telegrams, discards } = collect(512);
       for (const chunk of chunked(Buffer.from(long + SMALL), new SeededRandom(3), 1, 100)) {
         framer.push(chunk);
         assert.ok(framer.buffered <= 512);
       }
-      assert.deepEqual(telegrams().map((t) => t.text), [SMALL]);
+      assert.deepEqual(
+        telegrams().map((t) => t.text),
+        [SMALL],
+      );
       assert.equal(discards[0].reason, 'oversize');
       assert.equal(discards[0].bytes, 512);
       assert.equal(framer.stats.oversize, 1);
@@ -345,7 +420,10 @@ describe('TelegramFramer', () => {
       const { framer, discards } = collect(10_000_000);
       framer.push(Buffer.from(`/ISK5\r\n${'1-0:1.8.1(000001.000*kWh)\r\n'.repeat(4000)}`));
       assert.ok(framer.buffered <= MAX_TELEGRAM_SIZE);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['oversize', MAX_TELEGRAM_SIZE]]);
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['oversize', MAX_TELEGRAM_SIZE]],
+      );
     });
 
     it('stays bounded on 1 MB of random bytes and still finds the telegram after it', () => {
@@ -373,7 +451,10 @@ describe('TelegramFramer', () => {
     it('finds a frame after a telegram and a telegram right after a frame', () => {
       const { framer, frames } = collect();
       for (const chunk of chunked(Buffer.concat([Buffer.from(SMALL), frame, Buffer.from(SMALL), frame]), new SeededRandom(9), 1, 64)) framer.push(chunk);
-      assert.deepEqual(frames.map((f) => f.kind), ['telegram', 'encrypted', 'telegram', 'encrypted']);
+      assert.deepEqual(
+        frames.map((f) => f.kind),
+        ['telegram', 'encrypted', 'telegram', 'encrypted'],
+      );
       assert.ok(frames[1].kind === 'encrypted' && frames[1].bytes.equals(frame));
       assert.ok(frames[2].kind === 'telegram' && frames[2].crc.valid === true);
     });
@@ -381,7 +462,10 @@ describe('TelegramFramer', () => {
     it('drops a frame that announces more than the cap, without swallowing what follows', () => {
       const { framer, frames, discards } = collect(600);
       framer.push(Buffer.concat([frame, Buffer.from(`\r\n${SMALL}`)]));
-      assert.deepEqual(frames.map((f) => f.kind), ['telegram']);
+      assert.deepEqual(
+        frames.map((f) => f.kind),
+        ['telegram'],
+      );
       assert.equal(discards[0].reason, 'oversize');
       assert.match(discards[0].detail, /announces 647 bytes/);
       assert.ok(framer.buffered <= 600);
@@ -390,8 +474,14 @@ describe('TelegramFramer', () => {
     it('treats 0xDB without the system-title length as garbage', () => {
       const { framer, frames, discards } = collect();
       framer.push(Buffer.concat([Buffer.from([0xdb, 0x07, 1, 2, 3, 0x0a]), Buffer.from(SMALL)]));
-      assert.deepEqual(frames.map((f) => f.kind), ['telegram']);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 6]]);
+      assert.deepEqual(
+        frames.map((f) => f.kind),
+        ['telegram'],
+      );
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['skipped', 6]],
+      );
     });
 
     it('reports a frame cut short when the input restarts', () => {
@@ -400,7 +490,10 @@ describe('TelegramFramer', () => {
       assert.equal(framer.buffered, 300);
       framer.reset();
       assert.equal(frames.length, 0);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['partial', 300]]);
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['partial', 300]],
+      );
     });
   });
 });

@@ -27,25 +27,37 @@ function junk(random: SeededRandom, length: number): Buffer {
 /** Ways a serial line, a bridge or a wrong setting damages a telegram. */
 const MUTATORS: Array<[string, Mutation]> = [
   ['unchanged', (source) => source],
-  ['bit flips', (source, random) => {
-    const out = Buffer.from(source);
-    for (let n = random.int(1, 3); n > 0; n--) out[random.int(0, out.length - 1)] ^= 1 << random.int(0, 7);
-    return out;
-  }],
+  [
+    'bit flips',
+    (source, random) => {
+      const out = Buffer.from(source);
+      for (let n = random.int(1, 3); n > 0; n--) out[random.int(0, out.length - 1)] ^= 1 << random.int(0, 7);
+      return out;
+    },
+  ],
   ['truncated', (source, random) => source.subarray(0, random.int(0, source.length - 1))],
-  ['inserted bytes', (source, random) => {
-    const at = random.int(0, source.length);
-    return Buffer.concat([source.subarray(0, at), random.bytes(random.int(1, 16)), source.subarray(at)]);
-  }],
-  ['deleted bytes', (source, random) => {
-    const at = random.int(0, source.length - 1);
-    return Buffer.concat([source.subarray(0, at), source.subarray(Math.min(source.length, at + random.int(1, 16)))]);
-  }],
-  ['repeated stretch', (source, random) => {
-    const at = random.int(0, source.length - 1);
-    const stretch = source.subarray(at, at + random.int(1, 1500));
-    return Buffer.concat([source.subarray(0, at), stretch, stretch, stretch, source.subarray(at)]);
-  }],
+  [
+    'inserted bytes',
+    (source, random) => {
+      const at = random.int(0, source.length);
+      return Buffer.concat([source.subarray(0, at), random.bytes(random.int(1, 16)), source.subarray(at)]);
+    },
+  ],
+  [
+    'deleted bytes',
+    (source, random) => {
+      const at = random.int(0, source.length - 1);
+      return Buffer.concat([source.subarray(0, at), source.subarray(Math.min(source.length, at + random.int(1, 16)))]);
+    },
+  ],
+  [
+    'repeated stretch',
+    (source, random) => {
+      const at = random.int(0, source.length - 1);
+      const stretch = source.subarray(at, at + random.int(1, 1500));
+      return Buffer.concat([source.subarray(0, at), stretch, stretch, stretch, source.subarray(at)]);
+    },
+  ],
   ['garbage before', (source, random) => Buffer.concat([random.bytes(random.int(1, 2000)), source])],
   ['random noise (wrong baud)', (_source, random) => random.bytes(random.int(1, 3000))],
   ['7-bit noise', (_source, random) => random.bytes(random.int(1, 3000)).map((b) => b & 0x7f)],
@@ -93,7 +105,9 @@ describe(`fuzzing P1Reader with ${MUTATIONS} mutated real telegrams`, function (
   this.timeout(180_000);
 
   it('never throws, never emits a wrong-CRC or unauthenticated telegram, loses no complete good telegram, stays bounded', () => {
-    const sources = loadCorpus().filter((e) => !e.file.endsWith('.bin') && e.bytes[0] === 0x2f).map((e) => e.bytes);
+    const sources = loadCorpus()
+      .filter((e) => !e.file.endsWith('.bin') && e.bytes[0] === 0x2f)
+      .map((e) => e.bytes);
     const good = goodTelegrams(sources);
     const real = loadEncryptedFixtures().find((f) => f.file.includes('lu_smarty_real'))!;
     sources.push(real.frame);
@@ -106,22 +120,28 @@ describe(`fuzzing P1Reader with ${MUTATIONS} mutated real telegrams`, function (
     let problems = 0;
     let raws: string[] = [];
     // Mixed plaintext and encrypted input, so unauthenticated telegrams are allowed here…
-    const reader = new P1Reader({ crcPolicy: 'drop', maxTelegramSize: CAP, decryptionKey: real.key, allowUnauthenticated: true }, {
-      onTelegram: (telegram, raw) => {
-        emitted++;
-        raws.push(raw);
-        if (telegram.crc.valid === false) assert.fail(`emitted a telegram flagged with a wrong CRC: ${raw.slice(0, 60)}`);
-        if (checkTelegramCrc(raw).valid === false) assert.fail(`emitted a telegram whose CRC does not check: ${raw.slice(0, 60)}`);
+    const reader = new P1Reader(
+      { crcPolicy: 'drop', maxTelegramSize: CAP, decryptionKey: real.key, allowUnauthenticated: true },
+      {
+        onTelegram: (telegram, raw) => {
+          emitted++;
+          raws.push(raw);
+          if (telegram.crc.valid === false) assert.fail(`emitted a telegram flagged with a wrong CRC: ${raw.slice(0, 60)}`);
+          if (checkTelegramCrc(raw).valid === false) assert.fail(`emitted a telegram whose CRC does not check: ${raw.slice(0, 60)}`);
+        },
+        onProblem: (problem) => {
+          problems++;
+          assert.ok(problem.message.length > 0);
+        },
       },
-      onProblem: (problem) => {
-        problems++;
-        assert.ok(problem.message.length > 0);
-      },
-    });
+    );
     // …and a second reader with the default: only what came out of an authenticated frame.
-    const strict = new P1Reader({ maxTelegramSize: CAP, decryptionKey: real.key }, {
-      onTelegram: (_telegram, raw) => assert.equal(raw, real.plaintext.toString('latin1'), 'the strict reader emitted unauthenticated content'),
-    });
+    const strict = new P1Reader(
+      { maxTelegramSize: CAP, decryptionKey: real.key },
+      {
+        onTelegram: (_telegram, raw) => assert.equal(raw, real.plaintext.toString('latin1'), 'the strict reader emitted unauthenticated content'),
+      },
+    );
     const heapBefore = retainedHeap();
 
     let recoveryChecks = 0;

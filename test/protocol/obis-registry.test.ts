@@ -52,7 +52,8 @@ describe('OBIS registry', () => {
       assert.match(definition.name, /^[a-z][A-Za-z0-9]*$/, `${definition.code}: camelCase name`);
       assert.ok(definition.label.length > 3, `${definition.code}: label`);
       assert.ok(definition.description.length > 10, `${definition.code}: description`);
-      if (definition.unit !== undefined) assert.equal(canonicalUnit(definition.unit, 0, definition.unit.length), definition.unit, `${definition.code}: canonical unit`);
+      if (definition.unit !== undefined)
+        assert.equal(canonicalUnit(definition.unit, 0, definition.unit.length), definition.unit, `${definition.code}: canonical unit`);
     }
   });
 

@@ -16,7 +16,13 @@ function random(seed: number): () => number {
   };
 }
 
-const SAMPLES = ['ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt', 'ndokter__dsmr_parser/be_fluvius_v171_alt.txt', 'ndokter__dsmr_parser/v4_2_kaifa.txt', 'ndokter__dsmr_parser/v3_iskra_mt382_spec_example.txt', 'ndokter__dsmr_parser/hu_eon_sagemcom.txt'];
+const SAMPLES = [
+  'ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt',
+  'ndokter__dsmr_parser/be_fluvius_v171_alt.txt',
+  'ndokter__dsmr_parser/v4_2_kaifa.txt',
+  'ndokter__dsmr_parser/v3_iskra_mt382_spec_example.txt',
+  'ndokter__dsmr_parser/hu_eon_sagemcom.txt',
+];
 const ALPHABET = '()*:-.!/\r\n0123456789SWsw';
 
 describe('parseTelegram: mangled corpus telegrams', () => {

@@ -86,7 +86,10 @@ describe('parser: no state shared between calls or meters', () => {
 
   it('every corpus telegram parses the same again after all the others', () => {
     const dir = path.join(FIXTURES, 'ndokter__dsmr_parser');
-    const texts = fs.readdirSync(dir).filter((name) => name.endsWith('.txt')).map((name) => fs.readFileSync(path.join(dir, name), 'latin1'));
+    const texts = fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith('.txt'))
+      .map((name) => fs.readFileSync(path.join(dir, name), 'latin1'));
     assert.ok(texts.length > 5);
     const first = texts.map((text) => JSON.stringify(parseTelegram(text)));
     texts.reverse().forEach((text, i) => {

@@ -58,7 +58,13 @@ describe('parseTelegram: identity', () => {
 
 describe('parseTelegram: value syntax', () => {
   it('reads zero-padded decimals exactly, in the unit sent', () => {
-    const t = parse(['1-0:1.8.1(000671.578*kWh)', '1-0:1.7.0(00.300*kW)', '1-0:16.24.0(-00.024*kW)', '1-0:32.7.0(0230.0*V)', '1-0:1.8.0(00032549.5061662*kWh)']);
+    const t = parse([
+      '1-0:1.8.1(000671.578*kWh)',
+      '1-0:1.7.0(00.300*kW)',
+      '1-0:16.24.0(-00.024*kW)',
+      '1-0:32.7.0(0230.0*V)',
+      '1-0:1.8.0(00032549.5061662*kWh)',
+    ]);
     assert.equal(t.obis['1-0:1.8.1'].value, 671.578);
     assert.equal(t.obis['1-0:1.8.1'].unit, 'kWh');
     assert.equal(t.obis['1-0:1.7.0'].value, 0.3);
@@ -71,7 +77,14 @@ describe('parseTelegram: value syntax', () => {
   });
 
   it('normalises the spelling of units (case-insensitive)', () => {
-    const t = parse(['1-0:1.8.1(000001.000*kwh)', '1-0:3.8.0(000001.000*kVArh)', '1-0:3.7.0(00.100*kVAr)', '1-0:14.7.0(50.00*hz)', '0-1:24.2.1(200512134558S)(00012.000*M3)', '1-0:9.7.0(00.100*kva)']);
+    const t = parse([
+      '1-0:1.8.1(000001.000*kwh)',
+      '1-0:3.8.0(000001.000*kVArh)',
+      '1-0:3.7.0(00.100*kVAr)',
+      '1-0:14.7.0(50.00*hz)',
+      '0-1:24.2.1(200512134558S)(00012.000*M3)',
+      '1-0:9.7.0(00.100*kva)',
+    ]);
     assert.equal(t.obis['1-0:1.8.1'].unit, 'kWh');
     assert.equal(t.obis['1-0:3.8.0'].unit, 'kvarh');
     assert.equal(t.obis['1-0:3.7.0'].unit, 'kvar');
@@ -221,7 +234,16 @@ describe('parseTelegram: time stamps', () => {
 
 describe('parseTelegram: multi-value lines', () => {
   it('reads DSMR 2.2/3 gas with the value on the next line', () => {
-    const t = parse(['0-1:24.1.0(03)', '0-1:96.1.0(3232323241424344313233343536373839)', '0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)', '(00001.001)', '0-1:24.4.0(1)'], { crc: false });
+    const t = parse(
+      [
+        '0-1:24.1.0(03)',
+        '0-1:96.1.0(3232323241424344313233343536373839)',
+        '0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)',
+        '(00001.001)',
+        '0-1:24.4.0(1)',
+      ],
+      { crc: false },
+    );
     const object = t.obis['0-1:24.3.0'];
     assert.equal(object.value, 1.001);
     assert.equal(object.unit, 'm3');
@@ -257,7 +279,10 @@ describe('parseTelegram: multi-value lines', () => {
   it('keeps durations beyond 2^31 exactly and nulls placeholder ends', () => {
     const t = parse(['1-0:99.97.0(3)(0-0:96.7.19)(000104180320W)(0000237126*s)(000101000001W)(2147583646*s)(200102010203W)(2317482647*s)']);
     const log = t.powerFailureLog!;
-    assert.deepEqual(log.map((event) => event.durationSeconds), [237126, 2147583646, 2317482647]);
+    assert.deepEqual(
+      log.map((event) => event.durationSeconds),
+      [237126, 2147583646, 2317482647],
+    );
     assert.equal(log[0].end, null);
     assert.equal(log[0].start, null);
     assert.equal(log[2].end, '2020-01-02T01:02:03+01:00');
@@ -281,7 +306,9 @@ describe('parseTelegram: multi-value lines', () => {
 
   it('reads the Belgian peak history: count, capture ids, triples; empty months null; units as sent', () => {
     const t = parse(
-      ['0-0:98.1.0(3)(1-0:1.6.0)(1-0:1.6.0)(230801000000S)(632525252525W)(00.000*kW)(230901000000S)(230831181500S)(01.862*kW)(231001000000S)(230910183000S)(04529*W)'],
+      [
+        '0-0:98.1.0(3)(1-0:1.6.0)(1-0:1.6.0)(230801000000S)(632525252525W)(00.000*kW)(230901000000S)(230831181500S)(01.862*kW)(231001000000S)(230910183000S)(04529*W)',
+      ],
       { header: 'FLU5\\253769484_A' },
     );
     assert.deepEqual(t.peakDemandHistory, [
@@ -297,13 +324,18 @@ describe('parseTelegram: multi-value lines', () => {
   });
 
   it('reads the Hungarian 98.1.0 billing record (no count) as such, not as peaks', () => {
-    const t = parse(['0-0:42.0.0(5341)', '1-0:1.8.3(000000.000*kWh)', '0-0:98.1.0(230701000000S)(000040.777*kWh)(000008.950*kWh)(000073.988*kvarh)'], { header: 'SAG5SAG-METER' });
+    const t = parse(['0-0:42.0.0(5341)', '1-0:1.8.3(000000.000*kWh)', '0-0:98.1.0(230701000000S)(000040.777*kWh)(000008.950*kWh)(000073.988*kvarh)'], {
+      header: 'SAG5SAG-METER',
+    });
     assert.equal(t.profile, 'hungary');
     const object = t.obis['0-0:98.1.0'];
     assert.equal(object.name, 'billingSnapshot');
     assert.equal(object.time, '2023-07-01T00:00:00+02:00');
     assert.equal(object.value, 40.777);
-    assert.deepEqual(object.groups.map((group) => group.value), ['2023-07-01T00:00:00+02:00', 40.777, 8.95, 73.988]);
+    assert.deepEqual(
+      object.groups.map((group) => group.value),
+      ['2023-07-01T00:00:00+02:00', 40.777, 8.95, 73.988],
+    );
     assert.equal(t.peakDemandHistory, undefined);
   });
 
@@ -351,7 +383,14 @@ describe('parseTelegram: M-Bus devices', () => {
   });
 
   it('points the gas shortcut past an empty gas channel to the one in use', () => {
-    const t = parse(['0-1:24.1.0(003)', '0-1:96.1.0()', '0-1:24.2.1(700101010000W)(00000000)', '0-2:24.1.0(003)', '0-2:96.1.0(4730303339303031393336393930363139)', '0-2:24.2.1(200426223001S)(00246.138*m3)']);
+    const t = parse([
+      '0-1:24.1.0(003)',
+      '0-1:96.1.0()',
+      '0-1:24.2.1(700101010000W)(00000000)',
+      '0-2:24.1.0(003)',
+      '0-2:96.1.0(4730303339303031393336393930363139)',
+      '0-2:24.2.1(200426223001S)(00246.138*m3)',
+    ]);
     assert.equal(t.gas?.channel, 2);
     assert.equal(t.gas?.reading, 246.138);
     assert.equal(t.mbus['1'].kind, 'gas');
@@ -360,7 +399,14 @@ describe('parseTelegram: M-Bus devices', () => {
 
 describe('parseTelegram: derived values', () => {
   it('adds powerNet and tariff sums without float noise', () => {
-    const t = parse(['1-0:1.8.1(000001.100*kWh)', '1-0:1.8.2(000002.200*kWh)', '1-0:2.8.1(000000.100*kWh)', '1-0:2.8.2(000000.200*kWh)', '1-0:1.7.0(01.175*kW)', '1-0:2.7.0(00.588*kW)']);
+    const t = parse([
+      '1-0:1.8.1(000001.100*kWh)',
+      '1-0:1.8.2(000002.200*kWh)',
+      '1-0:2.8.1(000000.100*kWh)',
+      '1-0:2.8.2(000000.200*kWh)',
+      '1-0:1.7.0(01.175*kW)',
+      '1-0:2.7.0(00.588*kW)',
+    ]);
     assert.equal(t.powerNet, 0.587);
     assert.equal(t.units.powerNet, 'kW');
     assert.equal(t.energyDeliveredSum, 3.3);
@@ -408,7 +454,18 @@ describe('parseTelegram: bad input', () => {
   });
 
   it('never throws, whatever it gets', () => {
-    const inputs = ['', '!', '/', '/\r\n!', '((((', '1-0:1.8.1(', '0-0:1.0.0()()()', '/X\r\n\r\n(00001.000)\r\n!', '\u0000\u00ff'.repeat(100), '/ISK5\r\n1-0:1.8.1(1)\n'.repeat(50)];
+    const inputs = [
+      '',
+      '!',
+      '/',
+      '/\r\n!',
+      '((((',
+      '1-0:1.8.1(',
+      '0-0:1.0.0()()()',
+      '/X\r\n\r\n(00001.000)\r\n!',
+      '\u0000\u00ff'.repeat(100),
+      '/ISK5\r\n1-0:1.8.1(1)\n'.repeat(50),
+    ];
     for (const input of inputs) {
       const t = parseTelegram(input);
       assert.equal(typeof t.header, 'string');
@@ -427,9 +484,25 @@ describe('parseTelegram: bad input', () => {
 });
 
 describe('parseTelegram: repeated use', () => {
-  const meterA = telegram(['1-3:0.2.8(50)', '0-0:1.0.0(200512135409S)', '1-0:1.8.1(000001.000*kWh)', '1-0:1.7.0(00.100*kW)', '0-1:24.1.0(003)', '0-1:24.2.1(200512134558S)(00012.000*m3)']);
-  const meterB = telegram(['0-0:96.1.4(50217)', '1-0:1.7.0(00.200*kW)', '1-0:1.8.1(000002.000*kWh)', '1-0:1.6.0(200509134558S)(02.589*kW)'], { header: 'FLU5\\253769484_A' });
-  const meterAReordered = telegram(['1-0:1.7.0(00.100*kW)', '1-3:0.2.8(50)', '1-0:1.8.1(000001.000*kWh)', '0-1:24.2.1(200512134558S)(00012.000*m3)', '0-1:24.1.0(003)', '0-0:1.0.0(200512135409S)']);
+  const meterA = telegram([
+    '1-3:0.2.8(50)',
+    '0-0:1.0.0(200512135409S)',
+    '1-0:1.8.1(000001.000*kWh)',
+    '1-0:1.7.0(00.100*kW)',
+    '0-1:24.1.0(003)',
+    '0-1:24.2.1(200512134558S)(00012.000*m3)',
+  ]);
+  const meterB = telegram(['0-0:96.1.4(50217)', '1-0:1.7.0(00.200*kW)', '1-0:1.8.1(000002.000*kWh)', '1-0:1.6.0(200509134558S)(02.589*kW)'], {
+    header: 'FLU5\\253769484_A',
+  });
+  const meterAReordered = telegram([
+    '1-0:1.7.0(00.100*kW)',
+    '1-3:0.2.8(50)',
+    '1-0:1.8.1(000001.000*kWh)',
+    '0-1:24.2.1(200512134558S)(00012.000*m3)',
+    '0-1:24.1.0(003)',
+    '0-0:1.0.0(200512135409S)',
+  ]);
 
   it('gives the same result for the same telegram however often and between whatever others it comes', () => {
     const first = JSON.stringify(parseTelegram(meterA));

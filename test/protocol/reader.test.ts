@@ -71,7 +71,10 @@ describe('P1Reader', () => {
     reader.push(`/ISK5\r\n\r\n${'1-0:1.8.1(000001.000*kWh)\r\n'.repeat(12)}!0000\r\n`);
     reader.reset(); // the rest of the oversize telegram is a run of skipped bytes, reported when it ends
     assert.equal(telegrams.length, 1);
-    assert.deepEqual(problems.map((p) => p.kind), ['skipped', 'partial', 'oversize', 'skipped']);
+    assert.deepEqual(
+      problems.map((p) => p.kind),
+      ['skipped', 'partial', 'oversize', 'skipped'],
+    );
     assert.match(problems[0].message, /skipped 8 bytes/);
     assert.match(problems[1].message, /incomplete telegram dropped/);
     assert.match(problems[2].message, /longer than 256 bytes/);
@@ -82,15 +85,16 @@ describe('P1Reader', () => {
     const { reader, problems } = collect();
     reader.push(GOOD.slice(0, 60));
     reader.reset();
-    assert.deepEqual(problems.map((p) => p.kind), ['partial']);
+    assert.deepEqual(
+      problems.map((p) => p.kind),
+      ['partial'],
+    );
     assert.equal(reader.stats.droppedPartials, 1);
   });
 
   describe('encrypted frames', () => {
     for (const fixture of loadEncryptedFixtures()) {
-      const options = fixture.tagUsesAad
-        ? { decryptionKey: fixture.key, authenticationKey: fixture.authenticationKey }
-        : { decryptionKey: fixture.key };
+      const options = fixture.tagUsesAad ? { decryptionKey: fixture.key, authenticationKey: fixture.authenticationKey } : { decryptionKey: fixture.key };
 
       it(`${fixture.file}: decrypted and parsed as a normal telegram, CRC included`, () => {
         const { reader, telegrams, problems } = collect({ ...options, crcPolicy: 'flag' });
@@ -124,7 +128,10 @@ describe('P1Reader', () => {
       const { reader, telegrams, problems } = collect({ decryptionKey: real.key });
       reader.push(tampered);
       assert.equal(telegrams.length, 0);
-      assert.deepEqual(problems.map((p) => p.kind), ['decrypt']);
+      assert.deepEqual(
+        problems.map((p) => p.kind),
+        ['decrypt'],
+      );
     });
 
     it('without a key configured: a clear problem, nothing emitted', () => {
@@ -147,7 +154,10 @@ describe('P1Reader', () => {
     it('decrypts frames and reads text telegrams from one stream (unauthenticated allowed)', () => {
       const { reader, telegrams, problems } = collect({ decryptionKey: real.key, allowUnauthenticated: true });
       reader.push(Buffer.concat([Buffer.from(GOOD), real.frame, Buffer.from(GOOD), real.frame]));
-      assert.deepEqual(telegrams.map((t) => t.telegram.crc.valid), [true, true, true, true]);
+      assert.deepEqual(
+        telegrams.map((t) => t.telegram.crc.valid),
+        [true, true, true, true],
+      );
       assert.equal(telegrams[1].raw, real.plaintext.toString('latin1'));
       assert.deepEqual(problems, []);
       assert.equal(reader.stats.emitted, 4);
@@ -171,7 +181,11 @@ describe('P1Reader', () => {
         assert.equal(forged.length, ciphertext.length);
         const flipped = Buffer.from(ciphertext.map((byte, i) => byte ^ real.plaintext[i] ^ forged[i]));
         const length = 5 + flipped.length;
-        const header = Buffer.concat([frame.subarray(0, axdr), Buffer.from([0x82, length >> 8, length & 0xff, 0x20]), frame.subarray(contentStart + 1, contentStart + 5)]);
+        const header = Buffer.concat([
+          frame.subarray(0, axdr),
+          Buffer.from([0x82, length >> 8, length & 0xff, 0x20]),
+          frame.subarray(contentStart + 1, contentStart + 5),
+        ]);
         return { frame: Buffer.concat([header, flipped]), reading: /1-0:1\.8\.0\(([^)]*)\)/.exec(changed)![1] };
       }
 
@@ -189,7 +203,10 @@ describe('P1Reader', () => {
         const { reader, telegrams, problems } = collect({ decryptionKey: real.key });
         reader.push(forgedFrame().frame);
         assert.equal(telegrams.length, 0);
-        assert.deepEqual(problems.map((p) => p.kind), ['unauthenticated']);
+        assert.deepEqual(
+          problems.map((p) => p.kind),
+          ['unauthenticated'],
+        );
         assert.match(problems[0].message, /0x20/);
         assert.equal(reader.stats.unauthenticated, 1);
       });
@@ -197,8 +214,14 @@ describe('P1Reader', () => {
       it('with a key set, plaintext telegrams are rejected and counted; the genuine frame still comes through', () => {
         const { reader, telegrams, problems } = collect({ decryptionKey: real.key });
         reader.push(Buffer.concat([Buffer.from(GOOD), real.frame, Buffer.from(GOOD)]));
-        assert.deepEqual(telegrams.map((t) => t.raw), [real.plaintext.toString('latin1')]);
-        assert.deepEqual(problems.map((p) => p.kind), ['unauthenticated', 'unauthenticated']);
+        assert.deepEqual(
+          telegrams.map((t) => t.raw),
+          [real.plaintext.toString('latin1')],
+        );
+        assert.deepEqual(
+          problems.map((p) => p.kind),
+          ['unauthenticated', 'unauthenticated'],
+        );
         assert.match(problems[0].message, /plaintext telegram rejected/);
         assert.equal(reader.stats.unauthenticated, 2);
       });
@@ -215,8 +238,14 @@ describe('P1Reader', () => {
     it('a telegram cut off mid-line and a good one glued to it: the good one is emitted, the cut-off part reported as partial, no CRC error', () => {
       const { reader, telegrams, problems } = collect();
       reader.push(GOOD.slice(0, 70) + GOOD);
-      assert.deepEqual(telegrams.map((t) => t.raw), [GOOD]);
-      assert.deepEqual(problems.map((p) => p.kind), ['partial']);
+      assert.deepEqual(
+        telegrams.map((t) => t.raw),
+        [GOOD],
+      );
+      assert.deepEqual(
+        problems.map((p) => p.kind),
+        ['partial'],
+      );
       assert.equal(reader.stats.crcFailures, 0);
     });
 

@@ -34,7 +34,7 @@ export class SeededRandom {
 /** Cut `data` into consecutive chunks of `min`…`max` bytes. */
 export function chunked(data: Uint8Array, random: SeededRandom, min = 1, max = 4096): Uint8Array[] {
   const chunks: Uint8Array[] = [];
-  for (let at = 0; at < data.length;) {
+  for (let at = 0; at < data.length; ) {
     const size = Math.min(random.int(min, max), data.length - at);
     chunks.push(data.subarray(at, at + size));
     at += size;

@@ -26,7 +26,10 @@ export interface FlowNode {
 }
 
 export function exampleFiles(): string[] {
-  return fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
+  return fs
+    .readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 export function loadExample(file: string): FlowNode[] {
@@ -49,8 +52,21 @@ export function testableFlow(example: FlowNode[], patch: (node: FlowNode) => Flo
     if (node.type === 'mqtt-broker') continue;
     if (isFlowNode(node)) node.z = TAB;
     if (node.type === 'mqtt out') {
-      flow.push({ id: node.id, type: 'debug', z: TAB, x: node.x, y: node.y, name: node.name ?? node.id, active: true, tosidebar: true, console: false,
-        tostatus: false, complete: 'true', targetType: 'full', wires: [] });
+      flow.push({
+        id: node.id,
+        type: 'debug',
+        z: TAB,
+        x: node.x,
+        y: node.y,
+        name: node.name ?? node.id,
+        active: true,
+        tosidebar: true,
+        console: false,
+        tostatus: false,
+        complete: 'true',
+        targetType: 'full',
+        wires: [],
+      });
     } else if (node.type === 'mqtt in') {
       flow.push(...httpStandIn(node));
     } else {
@@ -60,8 +76,20 @@ export function testableFlow(example: FlowNode[], patch: (node: FlowNode) => Flo
     }
   }
   for (const id of widgetIds) {
-    flow.push({ id: tapId(id), type: 'debug', z: TAB, ...AT, name: tapId(id), active: true, tosidebar: true, console: false,
-      tostatus: false, complete: 'true', targetType: 'full', wires: [] });
+    flow.push({
+      id: tapId(id),
+      type: 'debug',
+      z: TAB,
+      ...AT,
+      name: tapId(id),
+      active: true,
+      tosidebar: true,
+      console: false,
+      tostatus: false,
+      complete: 'true',
+      targetType: 'full',
+      wires: [],
+    });
   }
   return flow;
 }
@@ -80,10 +108,33 @@ function httpStandIn(mqttIn: FlowNode): FlowNode[] {
   const topicId = `${mqttIn.id}.topic`;
   const responseId = `${mqttIn.id}.response`;
   return [
-    { id: mqttIn.id, type: 'http in', z: TAB, x: mqttIn.x, y: mqttIn.y, name: `stands in for mqtt in "${mqttIn.name ?? ''}"`, url: mqttStandInRoute(mqttIn.id), method: 'post',
-      upload: false, swaggerDoc: '', wires: [[topicId, responseId]] },
-    { id: topicId, type: 'change', z: TAB, ...AT, name: 'MQTT topic', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: String(mqttIn.topic), tot: 'str' }],
-      action: '', property: '', from: '', to: '', reg: false, wires: mqttIn.wires ?? [[]] },
+    {
+      id: mqttIn.id,
+      type: 'http in',
+      z: TAB,
+      x: mqttIn.x,
+      y: mqttIn.y,
+      name: `stands in for mqtt in "${mqttIn.name ?? ''}"`,
+      url: mqttStandInRoute(mqttIn.id),
+      method: 'post',
+      upload: false,
+      swaggerDoc: '',
+      wires: [[topicId, responseId]],
+    },
+    {
+      id: topicId,
+      type: 'change',
+      z: TAB,
+      ...AT,
+      name: 'MQTT topic',
+      rules: [{ t: 'set', p: 'topic', pt: 'msg', to: String(mqttIn.topic), tot: 'str' }],
+      action: '',
+      property: '',
+      from: '',
+      to: '',
+      reg: false,
+      wires: mqttIn.wires ?? [[]],
+    },
     { id: responseId, type: 'http response', z: TAB, ...AT, name: '', statusCode: '204', headers: {}, wires: [] },
   ];
 }

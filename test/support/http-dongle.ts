@@ -92,7 +92,12 @@ export class FakeDongle {
 
 /** Telegrams of the corpus with a valid CRC, unencrypted (test/fixtures/telegrams/index.tsv). */
 export function corpusTelegrams(count: number): Array<{ file: string; bytes: Buffer }> {
-  const rows = fs.readFileSync(path.join(FIXTURES, 'index.tsv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split('\t'));
+  const rows = fs
+    .readFileSync(path.join(FIXTURES, 'index.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'));
   return rows
     .filter((row) => row[6] === 'true' && row[7] === 'valid' && row[8] === 'no')
     .slice(0, count)

@@ -75,19 +75,29 @@ export class NodeRedComms {
    * timeoutMs; rejects with what did arrive otherwise.
    */
   waitForDebug(name: string, accept: (m: DebugMessage) => boolean = () => true, timeoutMs = 20000): Promise<DebugMessage> {
-    return this.waitFor(() => this.from(name).find(accept), timeoutMs,
-      () => `no matching debug message from "${name}"; got:\n${this.describe()}`);
+    return this.waitFor(
+      () => this.from(name).find(accept),
+      timeoutMs,
+      () => `no matching debug message from "${name}"; got:\n${this.describe()}`,
+    );
   }
 
   /** Resolves once Node-RED has started the flows of revision `rev` (a deploy answers before that). */
   waitForDeploy(rev: string, timeoutMs = 20000): Promise<string> {
-    return this.waitFor(() => (this.started.has(rev) ? rev : undefined), timeoutMs, () => `flows ${rev} not started`);
+    return this.waitFor(
+      () => (this.started.has(rev) ? rev : undefined),
+      timeoutMs,
+      () => `flows ${rev} not started`,
+    );
   }
 
   /** Resolves with the first status of node `id` that satisfies `accept`. */
   waitForStatus(id: string, accept: (s: StatusUpdate) => boolean, timeoutMs = 20000): Promise<StatusUpdate> {
-    return this.waitFor(() => this.status.find((s) => s.id === id && accept(s)), timeoutMs,
-      () => `no matching status from ${id}; got: ${JSON.stringify(this.status.filter((s) => s.id === id))}`);
+    return this.waitFor(
+      () => this.status.find((s) => s.id === id && accept(s)),
+      timeoutMs,
+      () => `no matching status from ${id}; got: ${JSON.stringify(this.status.filter((s) => s.id === id))}`,
+    );
   }
 
   close(): void {
@@ -104,7 +114,9 @@ export class NodeRedComms {
         resolve(found);
         return true;
       };
-      const listener = (): void => { check(); };
+      const listener = (): void => {
+        check();
+      };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== listener);
         reject(new Error(explain()));
@@ -145,7 +157,11 @@ function decode(msg: unknown, format: unknown): unknown {
   if (kind === 'number') return Number(msg);
   if (kind === 'boolean') return msg === 'true';
   if (kind === 'Object' || kind.startsWith('array') || kind === 'null') {
-    try { return JSON.parse(msg); } catch { return msg; }
+    try {
+      return JSON.parse(msg);
+    } catch {
+      return msg;
+    }
   }
   return msg;
 }

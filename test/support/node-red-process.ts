@@ -42,19 +42,32 @@ export const { prepareUserDir, startNodeRed } = launcher;
 export function adminRequest<T = unknown>(baseUrl: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const request = http.request(new URL(route, baseUrl), {
-      method,
-      headers: { Accept: 'application/json', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers },
-    }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status >= 300) { reject(new Error(`${method} ${route} → ${status}: ${text}`)); return; }
-        try { resolve((text ? JSON.parse(text) : undefined) as T); } catch { resolve(text as unknown as T); }
-      });
-    });
+    const request = http.request(
+      new URL(route, baseUrl),
+      {
+        method,
+        headers: { Accept: 'application/json', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            reject(new Error(`${method} ${route} → ${status}: ${text}`));
+            return;
+          }
+          try {
+            resolve((text ? JSON.parse(text) : undefined) as T);
+          } catch {
+            resolve(text as unknown as T);
+          }
+        });
+      },
+    );
     request.setTimeout(15000, () => request.destroy(new Error(`${method} ${route} timed out`)));
     request.on('error', reject);
     request.end(data);
@@ -66,7 +79,12 @@ export function adminRequest<T = unknown>(baseUrl: string, method: string, route
  * saved them: it starts them afterwards (NodeRedComms.waitForDeploy tells when).
  */
 export async function deployFlows(baseUrl: string, flows: unknown[]): Promise<string> {
-  const { rev } = await adminRequest<{ rev: string }>(baseUrl, 'POST', 'flows', { flows },
-    { 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' });
+  const { rev } = await adminRequest<{ rev: string }>(
+    baseUrl,
+    'POST',
+    'flows',
+    { flows },
+    { 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+  );
   return rev;
 }

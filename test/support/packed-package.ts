@@ -37,7 +37,11 @@ export async function startPackedNodeRed(flows: unknown[], settings: Record<stri
     const userDir = path.join(workDir, 'user');
     const installed = installPackedPackage(workDir, userDir);
     prepareUserDir(userDir, {
-      port: 0, flows, settings, credentialSecret: 'e2e-test', links: installed.links,
+      port: 0,
+      flows,
+      settings,
+      credentialSecret: 'e2e-test',
+      links: installed.links,
       dependencies: { [PACKAGE_NAME]: '*' }, // listed as user-installed, like after npm install
     });
     const packed: PackedNodeRed = {
@@ -68,9 +72,13 @@ export async function startPackedNodeRed(flows: unknown[], settings: Record<stri
  */
 export function installPackedPackage(workDir: string, userDir: string): { files: string[]; links: Record<string, string> } {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', workDir], {
-    cwd: packageRoot(workDir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-  })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const packed = JSON.parse(
+    execFileSync(npm, ['pack', '--json', '--pack-destination', workDir], {
+      cwd: packageRoot(workDir),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  ) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const tarball = path.join(workDir, path.basename(packed[0].filename));
 
   const target = path.join(userDir, 'node_modules', PACKAGE_NAME);

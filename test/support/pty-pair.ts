@@ -30,7 +30,11 @@ export async function startPtyPair(dir: string, names: { a?: string; b?: string 
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitFor(() => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer loop/.test(log), timeoutMs, () => `socat did not start: ${log}`);
+    await waitFor(
+      () => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer loop/.test(log),
+      timeoutMs,
+      () => `socat did not start: ${log}`,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     await exited;

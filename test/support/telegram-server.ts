@@ -19,11 +19,18 @@ export function startTelegramServer(bytes: Buffer, intervalMs: number): Promise<
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
-    socket.on('error', () => { /* the client went away */ });
-    const send = (): void => { if (!socket.destroyed) socket.write(bytes); };
+    socket.on('error', () => {
+      /* the client went away */
+    });
+    const send = (): void => {
+      if (!socket.destroyed) socket.write(bytes);
+    };
     send();
     const timer = setInterval(send, intervalMs);
-    socket.on('close', () => { clearInterval(timer); sockets.delete(socket); });
+    socket.on('close', () => {
+      clearInterval(timer);
+      sockets.delete(socket);
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -31,8 +38,12 @@ export function startTelegramServer(bytes: Buffer, intervalMs: number): Promise<
       const { port } = server.address() as net.AddressInfo;
       resolve({
         port,
-        get connections() { return connections; },
-        dropClients() { for (const socket of sockets) socket.destroy(); },
+        get connections() {
+          return connections;
+        },
+        dropClients() {
+          for (const socket of sockets) socket.destroy();
+        },
         close() {
           for (const socket of sockets) socket.destroy();
           return new Promise((done) => server.close(() => done()));

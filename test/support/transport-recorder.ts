@@ -18,11 +18,7 @@ export class TransportRecorder {
   }
 
   /** Wait for a state (from index `from` on) that matches; returns it and its index. */
-  async waitForState(
-    matches: (state: TransportState) => boolean,
-    timeoutMs = 5000,
-    from = 0,
-  ): Promise<{ state: TransportState; index: number }> {
+  async waitForState(matches: (state: TransportState) => boolean, timeoutMs = 5000, from = 0): Promise<{ state: TransportState; index: number }> {
     let index = -1;
     await waitFor(
       () => (index = this.states.findIndex((s, i) => i >= from && matches(s))) >= 0,
@@ -33,7 +29,11 @@ export class TransportRecorder {
   }
 
   async waitForBytes(length: number, timeoutMs = 5000): Promise<Buffer> {
-    await waitFor(() => this.bytes.length >= length, timeoutMs, () => `${length} bytes; got ${this.bytes.length}`);
+    await waitFor(
+      () => this.bytes.length >= length,
+      timeoutMs,
+      () => `${length} bytes; got ${this.bytes.length}`,
+    );
     return this.bytes;
   }
 

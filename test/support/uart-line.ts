@@ -59,14 +59,7 @@ export function decodeLine(levels: Uint8Array, framing: UartFraming, samplesPerB
 }
 
 /** `bytes` sent with (`sent`, `sentBaud`) as a receiver at (`read`, `readBaud`) sees them. */
-export function receiveAs(
-  bytes: Uint8Array,
-  sent: UartFraming,
-  sentBaud: number,
-  read: UartFraming,
-  readBaud: number,
-  inverted = false,
-): Buffer {
+export function receiveAs(bytes: Uint8Array, sent: UartFraming, sentBaud: number, read: UartFraming, readBaud: number, inverted = false): Buffer {
   // Pick a sample rate both speeds divide: 115200 / 9600 = 12.
   const sampleRate = 115200 * 8;
   return decodeLine(encodeLine(bytes, sent, sampleRate / sentBaud, inverted), read, sampleRate / readBaud);

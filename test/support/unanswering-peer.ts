@@ -47,7 +47,10 @@ export async function startUnansweringPeer(): Promise<UnansweringPeer> {
       fillers.push(socket);
       const connected = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 1000);
-        socket.once('connect', () => { clearTimeout(timer); resolve(true); });
+        socket.once('connect', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
       });
       if (!connected) return { port, stop };
     }

@@ -36,18 +36,24 @@ describe('transport/http-poll (a HomeWizard-like dongle on 127.0.0.1)', function
     return { transport, recorder, url: `http://127.0.0.1:${dongle.port}${options.path ?? TELEGRAM_PATH}` };
   }
 
-  const reconnecting = (recorder: TransportRecorder, from = 0, timeoutMs = 5000) =>
-    recorder.waitForState((s) => s.state === 'reconnecting', timeoutMs, from);
-  const connected = (recorder: TransportRecorder, from = 0, timeoutMs = 5000) =>
-    recorder.waitForState((s) => s.state === 'connected', timeoutMs, from);
+  const reconnecting = (recorder: TransportRecorder, from = 0, timeoutMs = 5000) => recorder.waitForState((s) => s.state === 'reconnecting', timeoutMs, from);
+  const connected = (recorder: TransportRecorder, from = 0, timeoutMs = 5000) => recorder.waitForState((s) => s.state === 'connected', timeoutMs, from);
 
   /** The meter sends a new telegram: wait until the poller passed it on, then for a few more polls. */
   async function meterSends(recorder: TransportRecorder, telegram: Buffer): Promise<void> {
     const chunks = recorder.chunks.length;
     dongle.telegram = telegram;
-    await waitFor(() => recorder.chunks.length > chunks, 5000, () => 'the new telegram');
+    await waitFor(
+      () => recorder.chunks.length > chunks,
+      5000,
+      () => 'the new telegram',
+    );
     const requests = dongle.requests;
-    await waitFor(() => dongle.requests >= requests + 3, 5000, () => 'three more polls');
+    await waitFor(
+      () => dongle.requests >= requests + 3,
+      5000,
+      () => 'three more polls',
+    );
   }
 
   it('passes each corpus telegram on once, as one chunk, however often the dongle serves it', async () => {
@@ -58,9 +64,15 @@ describe('transport/http-poll (a HomeWizard-like dongle on 127.0.0.1)', function
     await recorder.waitForBytes(1);
     for (const { bytes } of telegrams.slice(1)) await meterSends(recorder, bytes);
 
-    assert.deepEqual(recorder.chunks.map((c) => c.data.toString('latin1')), telegrams.map(({ bytes }) => withLineEnd(bytes).toString('latin1')));
+    assert.deepEqual(
+      recorder.chunks.map((c) => c.data.toString('latin1')),
+      telegrams.map(({ bytes }) => withLineEnd(bytes).toString('latin1')),
+    );
     assert.ok(dongle.requests >= 4 * 4, `polled ${dongle.requests} times`);
-    assert.deepEqual(recorder.states, [{ state: 'connecting', detail: url }, { state: 'connected', detail: url }]);
+    assert.deepEqual(recorder.states, [
+      { state: 'connecting', detail: url },
+      { state: 'connected', detail: url },
+    ]);
     assert.equal(dongle.maxInFlight, 1, 'never two requests at once');
     assert.equal(dongle.connections, 1, 'one kept-alive connection for every poll');
   });
@@ -75,7 +87,10 @@ describe('transport/http-poll (a HomeWizard-like dongle on 127.0.0.1)', function
     await recorder.waitForBytes(1);
     for (const { bytes } of telegrams.slice(1)) await meterSends(recorder, bytes);
     assert.equal(recorder.chunks.length, 3);
-    assert.deepEqual(recorder.states.map((s) => s.state), ['connecting', 'connected']);
+    assert.deepEqual(
+      recorder.states.map((s) => s.state),
+      ['connecting', 'connected'],
+    );
     assert.ok(dongle.connections > 3, `${dongle.connections} connections`);
   });
 
@@ -105,7 +120,11 @@ describe('transport/http-poll (a HomeWizard-like dongle on 127.0.0.1)', function
     const second = await reconnecting(recorder, first.index + 1);
     const third = await reconnecting(recorder, second.index + 1, 8000);
     const delays = [first, second, third].map(({ state }) => (state.state === 'reconnecting' ? [state.inMs, state.reason] : []));
-    assert.deepEqual(delays, [[1000, 'HTTP 500'], [2000, 'HTTP 500'], [2000, 'HTTP 500']]);
+    assert.deepEqual(delays, [
+      [1000, 'HTTP 500'],
+      [2000, 'HTTP 500'],
+      [2000, 'HTTP 500'],
+    ]);
 
     dongle.behaviour = 'normal';
     const back = await connected(recorder, third.index + 1, 8000);
@@ -160,21 +179,36 @@ describe('transport/http-poll (a HomeWizard-like dongle on 127.0.0.1)', function
 
     const lost = await reconnecting(recorder);
     // Cut mid-poll it may first read "reset"; the next attempts find the port closed.
-    const refused = await recorder.waitForState((s) => s.state === 'reconnecting' && s.reason === `connection refused by 127.0.0.1:${dongle.port}`, 8000, lost.index);
+    const refused = await recorder.waitForState(
+      (s) => s.state === 'reconnecting' && s.reason === `connection refused by 127.0.0.1:${dongle.port}`,
+      8000,
+      lost.index,
+    );
     await dongle.listen(dongle.port);
     await connected(recorder, refused.index + 1, 8000);
     await meterSends(recorder, two.bytes);
-    assert.deepEqual(recorder.chunks.map((c) => c.data), [withLineEnd(one.bytes), withLineEnd(two.bytes)]);
+    assert.deepEqual(
+      recorder.chunks.map((c) => c.data),
+      [withLineEnd(one.bytes), withLineEnd(two.bytes)],
+    );
   });
 
   it('close() resolves with its connection released', async () => {
     dongle.telegram = corpusTelegrams(1)[0].bytes;
     const { transport, recorder } = poller();
     await connected(recorder);
-    await waitFor(() => dongle.openConnections === 1, 5000, () => 'the kept-alive connection');
+    await waitFor(
+      () => dongle.openConnections === 1,
+      5000,
+      () => 'the kept-alive connection',
+    );
     await transport.close();
     assert.deepEqual(recorder.states.at(-1), { state: 'closed' } satisfies TransportState);
-    await waitFor(() => dongle.openConnections === 0, 5000, () => 'the dongle to see the connection close');
+    await waitFor(
+      () => dongle.openConnections === 0,
+      5000,
+      () => 'the dongle to see the connection close',
+    );
   });
 });
 

@@ -67,7 +67,11 @@ describe('transport/replay', function () {
 
   it('loops: starts over after the last telegram', async () => {
     const { recorder } = replay(lfOnly(CAPTURE), { intervalMs: 10, loop: true });
-    await waitFor(() => recorder.chunks.length >= 7, 5000, () => `7 telegrams, got ${recorder.chunks.length}`);
+    await waitFor(
+      () => recorder.chunks.length >= 7,
+      5000,
+      () => `7 telegrams, got ${recorder.chunks.length}`,
+    );
     const expected = TELEGRAMS.map(lfOnly);
     assert.deepEqual(
       recorder.chunks.slice(0, 7).map((c) => c.data),
@@ -94,7 +98,10 @@ describe('transport/replay', function () {
     assert.deepEqual(recorder.chunks, []);
   });
 
-  for (const [what, file, reason] of [['/dev/zero', '/dev/zero', /is not a regular file/], ['a directory', os.tmpdir(), /is a directory/]] as const) {
+  for (const [what, file, reason] of [
+    ['/dev/zero', '/dev/zero', /is not a regular file/],
+    ['a directory', os.tmpdir(), /is a directory/],
+  ] as const) {
     it(`${what} → refused at once with the reason, memory untouched`, async () => {
       const rssBefore = process.memoryUsage().rss;
       const transport = createTransport({ kind: 'replay', file, intervalMs: 10, loop: false });

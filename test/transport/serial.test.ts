@@ -167,7 +167,11 @@ describe('transport/serial (real pty pairs from socat)', function () {
     const { transport, recorder } = track(createTransport({ kind: 'serial', path: missing, framing: 'dsmr45' }));
     transport.open();
     const reason = `cannot open ${missing}: No such file or directory`;
-    assert.deepEqual(await retries(recorder, 3), [[1000, reason], [2000, reason], [4000, reason]]);
+    assert.deepEqual(await retries(recorder, 3), [
+      [1000, reason],
+      [2000, reason],
+      [4000, reason],
+    ]);
   });
 
   it('a cable unplugged for good: the retry delay doubles after the first attempt fails', async () => {
@@ -243,9 +247,10 @@ describe('transport/serial (real pty pairs from socat)', function () {
       void transport.close();
       transport.open();
       await recorder.waitForState((s) => s.state === 'connected' || s.state === 'reconnecting', 5000, from);
-      assert.deepEqual(recorder.states.slice(from).filter((s) => s.state !== 'closed' && s.state !== 'connecting'), [
-        { state: 'connected', detail: `${p.a} 115200 8N1` },
-      ]);
+      assert.deepEqual(
+        recorder.states.slice(from).filter((s) => s.state !== 'closed' && s.state !== 'connecting'),
+        [{ state: 'connected', detail: `${p.a} 115200 8N1` }],
+      );
     }
     p.write(DSMR5);
     assert.deepEqual(await recorder.waitForBytes(DSMR5.length), DSMR5);
@@ -259,7 +264,11 @@ describe('transport/serial (real pty pairs from socat)', function () {
       transport.open();
       await transport.close();
     }
-    await waitFor(() => openFds() === before, 10_000, () => `fd count back to ${before}, is ${openFds()}`);
+    await waitFor(
+      () => openFds() === before,
+      10_000,
+      () => `fd count back to ${before}, is ${openFds()}`,
+    );
   });
 });
 
@@ -285,10 +294,7 @@ describe('transport/serial configuration that retrying cannot fix', () => {
 describe('transport/serial openFailureReason', () => {
   it('rewrites serialport messages into "cannot open <path>: <cause>" with the usual fix', () => {
     const path = '/dev/ttyUSB0';
-    assert.equal(
-      openFailureReason(path, new Error(`Error: No such file or directory, cannot open ${path}`)),
-      `cannot open ${path}: No such file or directory`,
-    );
+    assert.equal(openFailureReason(path, new Error(`Error: No such file or directory, cannot open ${path}`)), `cannot open ${path}: No such file or directory`);
     assert.equal(
       openFailureReason(path, new Error(`Error: Permission denied, cannot open ${path}`)),
       `cannot open ${path}: permission denied (add the Node-RED user to the dialout group)`,

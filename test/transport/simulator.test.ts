@@ -108,7 +108,10 @@ describe('transport/simulated-meter', () => {
       text(new SimulatedMeter(profile).telegramAt(fromCentralEuropeanTime(2025, 1, day, hour, 30)), '0-0:96.14.0');
     // 2025-01-06 is a Monday, 2025-01-11 a Saturday.
     assert.deepEqual([at('nl-dsmr5', 6, 12), at('nl-dsmr5', 6, 23), at('nl-dsmr5', 6, 3), at('nl-dsmr5', 11, 12)], ['(0002)', '(0001)', '(0001)', '(0001)']);
-    assert.deepEqual([at('be-fluvius', 6, 12), at('be-fluvius', 6, 22), at('be-fluvius', 6, 3), at('be-fluvius', 11, 12)], ['(0001)', '(0002)', '(0002)', '(0002)']);
+    assert.deepEqual(
+      [at('be-fluvius', 6, 12), at('be-fluvius', 6, 22), at('be-fluvius', 6, 3), at('be-fluvius', 11, 12)],
+      ['(0001)', '(0002)', '(0002)', '(0002)'],
+    );
   });
 
   it('BE: the quarter-hour average demand (1.4.0) restarts every 15 minutes; the month peak (1.6.0) keeps the highest', () => {
@@ -145,8 +148,14 @@ describe('transport/simulated-meter', () => {
     }
     assert.equal(count, 6 * 360);
     // Six real hours from 00:00 summer time, with 02:00 twice: every capture on a full hour.
-    assert.deepEqual([...stamps].map((s) => s.slice(6, 10)), ['0000', '0100', '0200', '0200', '0300', '0400']);
-    assert.deepEqual([...stamps].map((s) => s[12]), ['S', 'S', 'S', 'W', 'W', 'W']);
+    assert.deepEqual(
+      [...stamps].map((s) => s.slice(6, 10)),
+      ['0000', '0100', '0200', '0200', '0300', '0400'],
+    );
+    assert.deepEqual(
+      [...stamps].map((s) => s[12]),
+      ['S', 'S', 'S', 'W', 'W', 'W'],
+    );
   });
 });
 
@@ -163,7 +172,10 @@ describe('transport/simulator', function () {
       await transport.close();
     }
     assert.deepEqual(recorder.states, [{ state: 'connected', detail: 'simulated Dutch DSMR 5 meter' }, { state: 'closed' }]);
-    const telegrams = recorder.bytes.toString('latin1').split(/(?<=!\w{4}\r\n)/).filter((t) => t.endsWith('\r\n'));
+    const telegrams = recorder.bytes
+      .toString('latin1')
+      .split(/(?<=!\w{4}\r\n)/)
+      .filter((t) => t.endsWith('\r\n'));
     assert.ok(telegrams.length >= 5);
     for (const telegram of telegrams) assert.equal(checkTelegramCrc(telegram).valid, true);
     assert.ok(recorder.chunks.length >= 2 * telegrams.length, `${recorder.chunks.length} chunks for ${telegrams.length} telegrams`);

@@ -167,11 +167,17 @@ describe('transport/tcp-client (real sockets on 127.0.0.1)', function () {
       const first = await recorder.waitForState((s) => s.state === 'reconnecting', 10_000);
       const second = await recorder.waitForState((s) => s.state === 'reconnecting', 10_000, first.index + 1);
       const reason = `no answer from ${address} within 0.5 s`;
-      assert.deepEqual([first.state, second.state], [
-        { state: 'reconnecting', inMs: 1000, reason },
-        { state: 'reconnecting', inMs: 2000, reason },
-      ]);
-      assert.ok(recorder.states.every((s) => s.state !== 'connected'), 'never connected');
+      assert.deepEqual(
+        [first.state, second.state],
+        [
+          { state: 'reconnecting', inMs: 1000, reason },
+          { state: 'reconnecting', inMs: 2000, reason },
+        ],
+      );
+      assert.ok(
+        recorder.states.every((s) => s.state !== 'connected'),
+        'never connected',
+      );
     } finally {
       await peer.stop();
     }

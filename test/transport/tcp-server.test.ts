@@ -160,7 +160,10 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
     assert.deepEqual(rejections, [{ kind: 'refused', client: thirdId, reason: 'already 2 clients connected (the limit)' }]);
     inside[0].write(DUTCH);
     await recorder.waitForBytes(DUTCH.length);
-    assert.equal(recorder.chunks.every((c) => c.source === `127.0.0.1:${inside[0].localPort}`), true);
+    assert.equal(
+      recorder.chunks.every((c) => c.source === `127.0.0.1:${inside[0].localPort}`),
+      true,
+    );
   });
 
   it('an allow list refuses other addresses; IPv4 entries also match IPv4-mapped IPv6 clients', async () => {
@@ -220,7 +223,10 @@ describe('transport/allow-list', () => {
   });
 
   it('names the entry that is not an address or range', () => {
-    assert.deepEqual(parseAllowList('192.168.1.0/24 esp-p1.local'), { ok: false, reason: '"esp-p1.local" is not an IP address or CIDR range (e.g. 192.168.1.0/24)' });
+    assert.deepEqual(parseAllowList('192.168.1.0/24 esp-p1.local'), {
+      ok: false,
+      reason: '"esp-p1.local" is not an IP address or CIDR range (e.g. 192.168.1.0/24)',
+    });
     assert.deepEqual(parseAllowList('10.0.0.0/33'), { ok: false, reason: '"10.0.0.0/33": the prefix length must be from 0 to 32' });
     assert.deepEqual(parseAllowList('fd00::/129'), { ok: false, reason: '"fd00::/129": the prefix length must be from 0 to 128' });
     assert.equal(parseAllowList('10.0.0.1/8/2').ok, false);
@@ -230,8 +236,14 @@ describe('transport/allow-list', () => {
     const list = new AllowList(['192.168.1.0/24', '10.0.0.7', 'fd00::/8']);
     const allowed = ['192.168.1.1', '192.168.1.254', '10.0.0.7', '::ffff:192.168.1.9', '::ffff:10.0.0.7', 'fd12:3456::1'];
     const refused = ['192.168.2.1', '10.0.0.8', '::ffff:10.0.0.8', 'fe80::1', '::1', 'not-an-ip', undefined];
-    assert.deepEqual(allowed.filter((a) => !list.allows(a)), []);
-    assert.deepEqual(refused.filter((a) => list.allows(a)), []);
+    assert.deepEqual(
+      allowed.filter((a) => !list.allows(a)),
+      [],
+    );
+    assert.deepEqual(
+      refused.filter((a) => list.allows(a)),
+      [],
+    );
   });
 });
 

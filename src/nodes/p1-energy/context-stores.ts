@@ -27,4 +27,3 @@ export function isPersistentStore(config: ContextStorageSettings | undefined, st
   const module = typeof entry === 'object' && entry !== null ? entry.module : undefined;
   return module !== undefined && module !== 'memory';
 }
-

@@ -25,9 +25,7 @@ export interface PickedValue {
 // ---------------------------------------------------------------------------------------
 
 /** A parsed `values` entry: an OBIS code or pattern (five fields, `*` = any), or a friendly name. */
-export type Selector =
-  | { kind: 'code'; text: string; fields: string[]; isPattern: boolean }
-  | { kind: 'name'; text: string };
+export type Selector = { kind: 'code'; text: string; fields: string[]; isPattern: boolean } | { kind: 'name'; text: string };
 
 // A-B:C.D.E with an optional sixth field (`*255` / `.255`, EasyMeter style) that is ignored.
 const OBIS_PATTERN = /^([0-9]+|\*)-([0-9]+|\*):([0-9]+|\*)\.([0-9]+|\*)\.([0-9]+|\*)(?:[.*](?:255|\*))?$/;
@@ -286,8 +284,7 @@ export class ObisSelection {
     return this.options.scaleToW ? values.map(scaleToBaseUnit) : values;
   }
 
-  private readonly key = (value: PickedValue): string =>
-    this.options.topicStyle === 'code' && value.code ? value.code : value.name;
+  private readonly key = (value: PickedValue): string => (this.options.topicStyle === 'code' && value.code ? value.code : value.name);
 
   private passing(values: PickedValue[], now: number): PickedValue[] {
     return values.filter((value) => {

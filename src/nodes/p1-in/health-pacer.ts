@@ -21,12 +21,15 @@ export class HealthPacer<T> {
     }
     this.pending = value;
     if (this.timer === null) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        const value = this.pending as T;
-        this.pending = undefined;
-        this.deliver(value);
-      }, Math.max(0, wait));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          const value = this.pending as T;
+          this.pending = undefined;
+          this.deliver(value);
+        },
+        Math.max(0, wait),
+      );
     }
   }
 

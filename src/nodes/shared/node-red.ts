@@ -48,7 +48,7 @@ export interface NodeDef {
 
 export type Translate = (key: string, substitutions?: Record<string, unknown>) => string;
 
-export type HttpHandler = (req: unknown, res: { json(body: unknown): void; status(code: number): { json(body: unknown): void } }) => void
+export type HttpHandler = (req: unknown, res: { json(body: unknown): void; status(code: number): { json(body: unknown): void } }) => void;
 
 /** The `RED` object Node-RED hands to a node module. */
 export interface NodeRedApi {
