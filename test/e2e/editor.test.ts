@@ -13,8 +13,8 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { REPO_ROOT } from '../support/paths';
 import { NODE_RED_VERSION } from '../support/node-red';
 import { startPackedNodeRed, type PackedNodeRed } from '../support/packed-package';
+import { chromiumLaunchOptions } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 /**
  * The README screenshots in docs/images/ are tracked files: they are rewritten only when asked
  * (UPDATE_SCREENSHOTS=1 npm test, on the default Node-RED), so that a change to them is a
@@ -52,23 +52,12 @@ describe(`editor and dashboard in Chromium (Node-RED ${NODE_RED_VERSION})`, func
 
   before(async function () {
     this.timeout(240000);
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
     packed = await startPackedNodeRed(DEMO_FLOW);
     url = packed.nodeRed.url;
     profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsmr-p1-chromium-'));
     browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
+      ...chromiumLaunchOptions(),
       viewport: { width: 1400, height: 860 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(30000);

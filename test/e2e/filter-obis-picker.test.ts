@@ -14,8 +14,8 @@ import { OBIS_REGISTRY } from '../../src/protocol/obis-registry';
 import { REPO_ROOT } from '../support/paths';
 import { NODE_RED_VERSION } from '../support/node-red';
 import { startPackedNodeRed, type PackedNodeRed } from '../support/packed-package';
+import { chromiumLaunchOptions } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = process.env.PICKER_SCREENSHOTS;
 const TAB = 'picker-tab';
 const FILTER = 'picker-filter';
@@ -60,22 +60,9 @@ describe(`p1-filter-obis value picker in Chromium (Node-RED ${NODE_RED_VERSION})
 
   before(async function () {
     this.timeout(240000);
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
     packed = await startPackedNodeRed(FLOW);
     url = packed.nodeRed.url;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions());
   });
 
   after(async function () {

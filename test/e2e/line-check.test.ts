@@ -16,8 +16,8 @@ import { NODE_RED_VERSION } from '../support/node-red';
 import { startPackedNodeRed, type PackedNodeRed } from '../support/packed-package';
 import { startPtyPair, type PtyPair } from '../support/pty-pair';
 import { FRAMING_7E1, receiveAs } from '../support/uart-line';
+import { chromiumLaunchOptions } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'images', 'line-check.png') : undefined;
 const ENGLISH = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'locales', 'en-US', 'p1-connection.json'), 'utf8'))['p1-connection'].lineCheck;
 
@@ -80,7 +80,6 @@ describe(`p1-connection "Check line" in Chromium (Node-RED ${NODE_RED_VERSION})`
 
   before(async function () {
     this.timeout(240000);
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsmr-p1-line-check-'));
     meterPty = await startPtyPair(dir, { a: 'meter', b: 'meter-feed' });
     silentPty = await startPtyPair(dir, { a: 'silent', b: 'silent-feed' });
@@ -88,19 +87,7 @@ describe(`p1-connection "Check line" in Chromium (Node-RED ${NODE_RED_VERSION})`
     const telegram = fs.readFileSync(path.join(FIXTURES, 'ndokter__dsmr_parser', 'v2_2_iskra_mt382.txt'));
     line = receiveAs(telegram, FRAMING_7E1, 9600, FRAMING_7E1, 9600, true);
     packed = await startPackedNodeRed(FLOW);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions());
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
     page.setDefaultTimeout(30000);
   });
