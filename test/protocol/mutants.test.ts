@@ -1,0 +1,251 @@
+import { strict as assert } from 'node:assert';
+import { crc16String, formatCrc } from '../../src/protocol/crc16';
+import { TelegramFramer, type Frame, type FrameDiscard } from '../../src/protocol/framer';
+import { MAX_EXAMPLE_LENGTH, ProblemTally } from '../../src/protocol/problem-tally';
+import { P1Reader, type ReaderProblem } from '../../src/protocol/reader';
+import type { P1Telegram } from '../../src/protocol/types';
+import { loadEncryptedFixtures } from './corpus-files';
+
+function collect(maxTelegramSize?: number) {
+  const frames: Frame[] = [];
+  const discards: FrameDiscard[] = [];
+  const framer = new TelegramFramer({ maxTelegramSize, onFrame: (f) => frames.push(f), onDiscard: (d) => discards.push(d) });
+  const texts = () => frames.map((f) => (f.kind === 'telegram' ? f.text : `<${f.bytes.length} encrypted bytes>`));
+  return { framer, frames, discards, texts };
+}
+
+/** A telegram with a correct CRC around the given data lines. */
+function withCrc(header: string, lines: string[]): string {
+  const body = `/${header}\r\n\r\n${lines.map((l) => `${l}\r\n`).join('')}!`;
+  return `${body}${formatCrc(crc16String(body))}\r\n`;
+}
+
+const GOOD = withCrc('ISK5\\2M550T-1012', ['1-3:0.2.8(50)', '0-0:1.0.0(200101120000W)', '1-0:1.7.0(00.123*kW)']);
+
+/**
+ * Tests written against the mutants StrykerJS left alive in the rewritten protocol files
+ * (`npm run mutate`): each pins a behaviour a user depends on that no other protocol test
+ * checked. The comment above each test names the mutation it fails on.
+ */
+
+describe('protocol details pinned by mutation testing', () => {
+  describe('ProblemTally', () => {
+    // Kills: `?? 0` → `&& 0` / `+ 1` → `- 1` in add(), `?? 0` in count(), `this.sum++` removed.
+    it('counts per kind and in total; an unseen kind counts 0', () => {
+      const tally = new ProblemTally();
+      assert.equal(tally.count('crc'), 0);
+      assert.equal(tally.total, 0);
+      assert.deepEqual(tally.kinds, []);
+      tally.add({ kind: 'crc', message: 'first crc' });
+      tally.add({ kind: 'skipped', message: 'skipped 3 bytes' });
+      tally.add({ kind: 'crc', message: 'second crc' });
+      assert.equal(tally.count('crc'), 2);
+      assert.equal(tally.count('skipped'), 1);
+      assert.equal(tally.count('decrypt'), 0);
+      assert.equal(tally.total, 3);
+      assert.deepEqual(tally.kinds, ['crc', 'skipped']);
+    });
+
+    // Kills: the `!this.firsts.has(kind)` guard negated or removed (the last message would be kept), first() returning a message for an unseen kind.
+    it('keeps the first message of each kind, and none for a kind not seen', () => {
+      const tally = new ProblemTally();
+      tally.add({ kind: 'partial', message: 'the first' });
+      tally.add({ kind: 'partial', message: 'the second' });
+      assert.deepEqual(tally.first('partial'), { kind: 'partial', message: 'the first' });
+      assert.equal(tally.first('oversize'), undefined);
+    });
+
+    // Kills: `<=` → `<` in shorten(), `MAX_EXAMPLE_LENGTH - 1` → `+ 1`, slice(0, …) changed, the ellipsis dropped.
+    it('keeps a message of exactly the maximum length whole and cuts one character more to the maximum, ending in an ellipsis', () => {
+      const tally = new ProblemTally();
+      const exact = 'a'.repeat(MAX_EXAMPLE_LENGTH);
+      const longer = `${'b'.repeat(MAX_EXAMPLE_LENGTH - 1)}cd`;
+      tally.add({ kind: 'crc', message: exact });
+      tally.add({ kind: 'decrypt', message: longer });
+      assert.equal(tally.first('crc')?.message, exact);
+      const cut = tally.first('decrypt')?.message ?? '';
+      assert.equal(cut.length, MAX_EXAMPLE_LENGTH);
+      assert.equal(cut, `${'b'.repeat(MAX_EXAMPLE_LENGTH - 1)}…`);
+    });
+  });
+
+  describe('TelegramFramer: what makes a header', () => {
+    const isHeader = ['/AZA5', '/ABC~', '/abcD'];
+    const notHeader = ['/ABC(', '/ABC)', '/ABC/', '/ABC ', '/ABC\x7f', '/AB1x', '/AB@x', '/AB[x'];
+
+    // Kills: isLetter bounds (`>` for `>=` on 0x61, `<` for `<=` on 0x7a), isMarkEnd's clauses each forced true
+    // or their `&&` made `||`, `>=` for `>` SPACE, `<=` for `<` 0x7f; readHeaderMark checking only the mark end.
+    it('a `/` in mid-line starts a telegram only when three letters and one visible character follow', () => {
+      for (const mark of [...isHeader, ...notHeader]) {
+        const { framer, texts } = collect();
+        framer.push(Buffer.from(`noise${mark}\r\n!\r\n`, 'latin1'));
+        assert.deepEqual(texts(), isHeader.includes(mark) ? [`${mark}\r\n!\r\n`] : [], JSON.stringify(mark));
+      }
+    });
+
+    // Kills the same isLetter/isMarkEnd mutants on the other path (isHeaderAt), and in isHeaderAt: the mark loop
+    // skipped, run one byte further (`<=`) or checking every byte as mark end; `(` or `)` on the header's line ignored;
+    // an LF taken at the first byte; the 128-byte limit on a header line widened (`Math.max`, `<=`).
+    it('without a CRC, the latest header inside a telegram whose line holds no parentheses starts it (and nothing else does)', () => {
+      const inner = [...isHeader, '/ABCD', `/ABCD ${'y'.repeat(120)}`];
+      const notInner = [...notHeader, '/ABCD x(1)', '/ABCD x(', '/ABCD x)', `/ABCD ${'y'.repeat(121)}`];
+      for (const candidate of [...inner, ...notInner]) {
+        const first = '/ISK5\\2MT382-1000\r\n\r\n1-0:1.8.1(00001.001*kWh)\r\nnoise';
+        const rest = `${candidate}\r\n1-0:1.8.2(00002.002*kWh)\r\n!\r\n`;
+        const { framer, texts, discards } = collect();
+        framer.push(Buffer.from(first + rest, 'latin1'));
+        const restarts = inner.includes(candidate);
+        assert.deepEqual(texts(), [restarts ? rest : first + rest], JSON.stringify(candidate));
+        assert.deepEqual(discards.map((d) => d.reason), restarts ? ['partial'] : [], JSON.stringify(candidate));
+      }
+    });
+  });
+
+  describe('TelegramFramer: the CRC line', () => {
+    // Kills hexValue's range checks forced true or `&&` made `||` (a `g` read as a CRC digit).
+    it('a non-hex letter after `!` ends the CRC: the telegram has none, the letter is skipped', () => {
+      const { framer, frames, texts, discards } = collect();
+      framer.push(Buffer.from('/ABC5\r\n\r\n1-0:1.8.1(1)\r\n!g\r\n', 'latin1'));
+      framer.reportSkipped();
+      assert.deepEqual(texts(), ['/ABC5\r\n\r\n1-0:1.8.1(1)\r\n!']);
+      assert.equal(frames[0].kind === 'telegram' && frames[0].crc.present, false);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 3]], 'the g and its line end');
+    });
+
+    // Kills `if (bytes[i] === LF)` forced true in hunt(): after a telegram that ended on CR, only an LF belongs to it.
+    it('after a telegram ending on CR, the next byte is skipped garbage unless it is the LF', () => {
+      const { framer, texts, discards } = collect();
+      framer.push(Buffer.from(`${GOOD.slice(0, -1)}xyz`, 'latin1'));
+      framer.reportSkipped();
+      assert.deepEqual(texts(), [GOOD]);
+      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 3]]);
+    });
+  });
+
+  describe('TelegramFramer: skipped bytes, reportSkipped and reset', () => {
+    // Kills reportSkipped()'s body removed, its mode check forced or inverted, and its detail emptied.
+    it('reportSkipped() reports the garbage so far, and the next garbage separately', () => {
+      const { framer, discards } = collect();
+      framer.push(Buffer.from('garbage', 'latin1'));
+      framer.reportSkipped();
+      framer.push(Buffer.from('more', 'latin1'));
+      framer.reportSkipped();
+      assert.deepEqual(discards, [
+        { reason: 'skipped', bytes: 7, detail: 'skipped 7 bytes outside a telegram' },
+        { reason: 'skipped', bytes: 4, detail: 'skipped 4 bytes outside a telegram' },
+      ]);
+    });
+
+    // Kills `c !== SPACE` and `c !== TAB` forced true: idle blanks and line ends are not garbage.
+    it('blanks, tabs and line ends between telegrams are not reported', () => {
+      const { framer, discards } = collect();
+      framer.push(Buffer.from(' \t \r\n\t', 'latin1'));
+      framer.reportSkipped();
+      assert.deepEqual(discards, []);
+    });
+
+    // Kills the initial `swallowLf = false` and reset()'s `swallowLf = false` made true: a leading LF is part of the run.
+    it('an LF at the very start, or right after a reset, counts with the garbage it precedes', () => {
+      const { framer, discards } = collect();
+      framer.push(Buffer.from('\nxy', 'latin1'));
+      framer.reset();
+      framer.push(Buffer.from('\nxyz', 'latin1'));
+      framer.reportSkipped();
+      assert.deepEqual(discards.map((d) => d.bytes), [3, 4]);
+    });
+
+    // Kills reset()'s HeaderMark check removed (the held `/AB` would become a partial telegram) and endRun's detail emptied.
+    it('reset() in the middle of a possible header reports it as skipped bytes, not as a telegram', () => {
+      const { framer, discards } = collect();
+      framer.push(Buffer.from('x/AB', 'latin1'));
+      framer.reset();
+      assert.deepEqual(discards, [{ reason: 'skipped', bytes: 4, detail: 'skipped 4 bytes outside a telegram' }]);
+      assert.equal(framer.stats.droppedPartials, 0);
+    });
+
+    // Kills the `CipherHeader || CipherBody` test of reset() (forced false, `&&`, either side false) and its wording.
+    it('reset() during an encrypted frame says so, in its header and in its body', () => {
+      const [fixture] = loadEncryptedFixtures();
+      for (const cut of [5, 30]) {
+        const { framer, discards } = collect();
+        framer.push(fixture.frame.subarray(0, cut));
+        framer.reset();
+        assert.equal(discards.length, 1, `cut at ${cut}`);
+        assert.equal(discards[0].reason, 'partial');
+        assert.match(discards[0].detail, /^unfinished encrypted frame dropped/, `cut at ${cut}`);
+      }
+    });
+
+    // Kills reset()'s `startHunting(true)` made false: after a reset the input starts a line, where an encrypted frame may begin.
+    it('after a reset, an encrypted frame is found at once even if the input before it stopped mid-line', () => {
+      const [fixture] = loadEncryptedFixtures();
+      const { framer, frames } = collect();
+      framer.push(Buffer.from('xyz', 'latin1'));
+      framer.reset();
+      framer.push(fixture.frame);
+      assert.deepEqual(frames.map((f) => f.kind), ['encrypted']);
+    });
+
+    // Kills the detail of a garbage run cut at the size cap emptied.
+    it('a long run of garbage is reported at the size cap with the likely causes', () => {
+      const { framer, discards } = collect(64);
+      framer.push(Buffer.alloc(64, 0x55));
+      assert.deepEqual(discards, [{ reason: 'skipped', bytes: 64, detail: 'skipped 64 bytes without a frame start (wrong baud rate, inverted signal or not DSMR?)' }]);
+    });
+  });
+
+  describe('TelegramFramer: the size cap is inclusive', () => {
+    // Kills `>` made `>=` (or `i + 1` made `i - 1`, `+ i` made `- i`) at the `!` line and `>=` on the CRC digits:
+    // a telegram of exactly maxTelegramSize bytes (through its CRC) is kept, one byte more is dropped.
+    it('keeps a telegram of exactly the maximum size and drops one a byte longer, with or without CRC', () => {
+      const withoutCrc = '/ABC5\r\n\r\n1-0:1.8.1(00001.001*kWh)\r\n!\r\n';
+      for (const text of [GOOD, withoutCrc]) {
+        const size = text.length - 2; // the final CR LF is not held
+        for (const [max, kept] of [[size, true], [size - 1, false]] as const) {
+          const { framer, texts } = collect(max);
+          framer.push(Buffer.from(text, 'latin1'));
+          assert.deepEqual(texts(), kept ? [text] : [], `${JSON.stringify(text.slice(-8))} with maximum ${max}`);
+          assert.equal(framer.stats.oversize, kept ? 0 : 1);
+        }
+      }
+    });
+
+    // Kills `max >= 16` made `max > 16` and `&&` made `||` (NaN taken as a size).
+    it('takes 16 as the smallest size cap and falls back to the default for anything not a number', () => {
+      const { framer, discards } = collect(16);
+      framer.push(Buffer.alloc(16, 0x55));
+      assert.deepEqual(discards.map((d) => d.bytes), [16]);
+      const fallback = collect(Number.NaN);
+      fallback.framer.push(Buffer.alloc(100, 0x55));
+      assert.deepEqual(fallback.discards, [], 'NaN means the default cap of 8192');
+    });
+  });
+
+  describe('P1Reader', () => {
+    function reader() {
+      const telegrams: Array<{ telegram: P1Telegram; raw: string }> = [];
+      const problems: ReaderProblem[] = [];
+      const p1 = new P1Reader({}, { onTelegram: (telegram, raw) => telegrams.push({ telegram, raw }), onProblem: (p) => problems.push(p) });
+      return { p1, telegrams, problems };
+    }
+
+    // Kills flush()'s body removed.
+    it('flush() emits a telegram that only lacks its final line end', () => {
+      const { p1, telegrams } = reader();
+      p1.push(GOOD.slice(0, -2));
+      assert.equal(telegrams.length, 0);
+      p1.flush();
+      assert.deepEqual(telegrams.map((t) => t.raw), [GOOD.slice(0, -2)]);
+      assert.equal(telegrams[0].telegram.crc.valid, true);
+    });
+
+    // Kills reportSkipped()'s body removed and the 'skipped' case of describeDiscard.
+    it('reportSkipped() reports garbage at once, as not part of a telegram', () => {
+      const { p1, problems } = reader();
+      p1.push('noise');
+      p1.reportSkipped();
+      assert.deepEqual(problems, [{ kind: 'skipped', message: 'skipped 5 bytes outside a telegram (not part of a telegram)' }]);
+    });
+  });
+});
+
