@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { crc16String, formatCrc } from '../../src/protocol/crc16';
 import { TelegramFramer, type Frame, type FrameDiscard } from '../../src/protocol/framer';
 import { MAX_EXAMPLE_LENGTH, ProblemTally } from '../../src/protocol/problem-tally';
-import { P1Reader, type ReaderProblem } from '../../src/protocol/reader';
+import { parseTelegram } from '../../src/protocol/parser';
+import { P1Reader, type ReaderOptions, type ReaderProblem } from '../../src/protocol/reader';
 import type { P1Telegram } from '../../src/protocol/types';
 import { loadEncryptedFixtures } from './corpus-files';
 
@@ -222,10 +223,10 @@ describe('protocol details pinned by mutation testing', () => {
   });
 
   describe('P1Reader', () => {
-    function reader() {
+    function reader(options: ReaderOptions = {}) {
       const telegrams: Array<{ telegram: P1Telegram; raw: string }> = [];
       const problems: ReaderProblem[] = [];
-      const p1 = new P1Reader({}, { onTelegram: (telegram, raw) => telegrams.push({ telegram, raw }), onProblem: (p) => problems.push(p) });
+      const p1 = new P1Reader(options, { onTelegram: (telegram, raw) => telegrams.push({ telegram, raw }), onProblem: (p) => problems.push(p) });
       return { p1, telegrams, problems };
     }
 
@@ -245,6 +246,47 @@ describe('protocol details pinned by mutation testing', () => {
       p1.push('noise');
       p1.reportSkipped();
       assert.deepEqual(problems, [{ kind: 'skipped', message: 'skipped 5 bytes outside a telegram (not part of a telegram)' }]);
+    });
+
+    // Kills `outer.crcFailures - inner.crcFailures`: a decrypted telegram's CRC error counts like any other.
+    it('counts a CRC error inside a decrypted frame', () => {
+      const fixture = loadEncryptedFixtures().find((f) => parseTelegram(f.plaintext.toString('latin1')).crc.valid === false);
+      assert.ok(fixture, 'the corpus has an encrypted spec example whose plaintext CRC is wrong');
+      const options = fixture.tagUsesAad ? { authenticationKey: fixture.authenticationKey } : {};
+      const { p1, telegrams, problems } = reader({ ...options, decryptionKey: fixture.key, crcPolicy: 'flag' });
+      p1.push(fixture.frame);
+      assert.equal(telegrams.length, 1);
+      assert.deepEqual(problems.map((p) => p.kind), ['crc']);
+      assert.equal(p1.stats.crcFailures, 1);
+    });
+
+    // Kills `authenticationKey.length > 0` made `>= 0` or true: an empty authentication key means none.
+    it('an empty authentication key is no key: frames still decrypt', () => {
+      const real = loadEncryptedFixtures().find((f) => f.file.includes('lu_smarty_real'))!;
+      const { p1, telegrams, problems } = reader({ decryptionKey: real.key, authenticationKey: '' });
+      p1.push(real.frame);
+      assert.deepEqual(problems, []);
+      assert.equal(telegrams.length, 1);
+    });
+
+    // Kills the name 'the authentication key' emptied: a malformed key is named in the problem.
+    it('a malformed authentication key is reported by name with each frame', () => {
+      const real = loadEncryptedFixtures().find((f) => f.file.includes('lu_smarty_real'))!;
+      const { p1, telegrams, problems } = reader({ decryptionKey: real.key, authenticationKey: '1234' });
+      p1.push(real.frame);
+      assert.equal(telegrams.length, 0);
+      assert.deepEqual(problems.map((p) => p.kind), ['decrypt']);
+      assert.match(problems[0].message, /the authentication key must be 32 hexadecimal digits/);
+    });
+  });
+
+  describe('profiles', () => {
+    // Kills `allCodes.every` made `some`: Hungary needs both its codes, one alone is a plain DSMR meter.
+    it('a telegram with only one of the two Hungarian codes is not Hungarian', () => {
+      const both = parseTelegram(withCrc('XYZ5METER', ['0-0:42.0.0(5341)', '1-0:1.8.3(000000.000*kWh)']));
+      const one = parseTelegram(withCrc('XYZ5METER', ['0-0:42.0.0(5341)', '1-0:1.8.1(000000.000*kWh)']));
+      assert.equal(both.profile, 'hungary');
+      assert.equal(one.profile, 'dsmr');
     });
   });
 });
