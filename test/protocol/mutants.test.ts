@@ -195,6 +195,45 @@ describe('protocol details pinned by mutation testing', () => {
     });
   });
 
+  describe('TelegramFramer: encrypted frame headers', () => {
+    const title = [0x53, 0x41, 0x47, 0x05, 0x00, 0x00, 0x00, 0x01];
+    /** A ciphering frame (0xDB, title length, title, A-XDR length) with `content` bytes after its header. */
+    const cipherFrame = (content: number, last = title[7]) => Buffer.from([0xdb, 0x08, ...title.slice(0, 7), last, content, ...Array<number>(content).fill(0x30)]);
+
+    // Kills `contentLength < MIN_CIPHER_CONTENT` made `<=` or false: five bytes (security byte and frame counter) can be a frame.
+    it('takes a frame with five content bytes, the least a ciphered APDU has, and not one with four', () => {
+      for (const [content, frames] of [[5, 1], [4, 0]]) {
+        const { framer, frames: found } = collect();
+        framer.push(cipherFrame(content));
+        assert.equal(found.length, frames, `${content} content bytes`);
+      }
+    });
+
+    // Kills `contentLength < 0` made `<= 0`: a zero length is not a frame, and the telegram after it is found.
+    it('a frame header announcing no content is no frame; the telegram after it comes through', () => {
+      const { framer, texts } = collect();
+      framer.push(Buffer.concat([cipherFrame(0), Buffer.from(`\r\n${GOOD}`, 'latin1')]));
+      assert.deepEqual(texts(), [GOOD]);
+    });
+
+    // Kills `this.store[at - 1] === LF` forced false or inverted in readCipherHeader: when a header proves false, a byte
+    // after its LF starts a line, where the next frame may begin.
+    it('a false frame header ending in LF leaves the next byte at a line start', () => {
+      const falseHeader = Buffer.from([0xdb, 0x08, ...title.slice(0, 7), 0x0a]); // then 0xDB: no A-XDR length
+      const { framer, frames } = collect();
+      framer.push(Buffer.concat([falseHeader, cipherFrame(5)]));
+      assert.equal(frames.length, 1);
+    });
+
+    // Kills `startHunting(c === LF)` forced or inverted after an oversize announcement: a length byte of 0x0A is a line end.
+    it('after a frame announced too long, whose length byte is an LF, the next frame is found', () => {
+      const { framer, frames } = collect(16);
+      framer.push(Buffer.concat([cipherFrame(10).subarray(0, 11), cipherFrame(5)]));
+      assert.equal(framer.stats.oversize, 1);
+      assert.equal(frames.length, 1);
+    });
+  });
+
   describe('TelegramFramer: the size cap is inclusive', () => {
     // Kills `>` made `>=` (or `i + 1` made `i - 1`, `+ i` made `- i`) at the `!` line and `>=` on the CRC digits:
     // a telegram of exactly maxTelegramSize bytes (through its CRC) is kept, one byte more is dropped.
