@@ -97,7 +97,8 @@ describe('protocol details pinned by mutation testing', () => {
         framer.push(Buffer.from(first + rest, 'latin1'));
         const restarts = inner.includes(candidate);
         assert.deepEqual(texts(), [restarts ? rest : first + rest], JSON.stringify(candidate));
-        assert.deepEqual(discards.map((d) => d.reason), restarts ? ['partial'] : [], JSON.stringify(candidate));
+        const cutOff = `a telegram cut off by the header of the next one (${first.length} bytes)`;
+        assert.deepEqual(discards.map((d) => d.detail), restarts ? [cutOff] : [], JSON.stringify(candidate));
       }
     });
   });
@@ -192,6 +193,84 @@ describe('protocol details pinned by mutation testing', () => {
       const { framer, discards } = collect(64);
       framer.push(Buffer.alloc(64, 0x55));
       assert.deepEqual(discards, [{ reason: 'skipped', bytes: 64, detail: 'skipped 64 bytes without a frame start (wrong baud rate, inverted signal or not DSMR?)' }]);
+    });
+  });
+
+  describe('TelegramFramer: telegrams that start mid-line or are cut off', () => {
+    // Kills `this.atLineStart = false` made true once a header mark is read: a `!` right after the mark is not the end line.
+    it('a `!` on the header line of a mid-line telegram does not end it', () => {
+      const { framer, texts } = collect();
+      framer.push(Buffer.from('x/ABCD!\r\n!\r\n', 'latin1'));
+      assert.deepEqual(texts(), ['/ABCD!\r\n!\r\n']);
+    });
+
+    // Kills `runHasJunk = true` made false when a `/` proves no header, and when a 0xDB proves no frame header.
+    it('a lone `/` or 0xDB among blanks is reported as skipped', () => {
+      for (const bytes of [Buffer.from(' /\t', 'latin1'), Buffer.from([0xdb, 0x09])]) {
+        const { framer, discards } = collect();
+        framer.push(bytes);
+        framer.reportSkipped();
+        assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', bytes.length]], bytes.toString('hex'));
+      }
+    });
+
+    // Kills `this.tentative = false` in prove() made true: a telegram that starts at a line start is a partial when cut off, never noise.
+    it('a telegram at a line start after a mid-line one is a partial when cut off', () => {
+      const { framer, texts, discards } = collect();
+      framer.push(Buffer.from(`x/ABCD\r\n/EFG5\r\n1-0:1.8.1(1)\r\n${GOOD}`, 'latin1'));
+      assert.deepEqual(texts(), [GOOD]);
+      assert.deepEqual(discards.map((d) => d.reason), ['skipped', 'partial']);
+      assert.equal(framer.stats.droppedPartials, 1);
+    });
+
+    // Kills `if (this.tentative)` forced false in overflow() and its endRun detail emptied: a mid-line `/…` that never ends is noise, not an oversize telegram.
+    it('a mid-line telegram that passes the size cap without an end is skipped noise, not an oversize telegram', () => {
+      const { framer, discards } = collect(64);
+      framer.push(Buffer.from(`x/ABCD${'y'.repeat(100)}`, 'latin1'));
+      framer.reportSkipped();
+      assert.equal(framer.stats.oversize, 0);
+      assert.equal(framer.stats.bytesSkipped, 106, 'every byte counted as skipped');
+      assert.deepEqual(discards[1], { reason: 'skipped', bytes: 64, detail: 'skipped 64 bytes without a telegram end' });
+    });
+
+    // Kills `this.onDiscard?.(` made `this.onDiscard(` for partials: a framer without a discard handler never throws.
+    it('a framer without a discard handler drops a cut-off telegram quietly', () => {
+      const frames: Frame[] = [];
+      const framer = new TelegramFramer({ onFrame: (f) => frames.push(f) });
+      framer.push(Buffer.from(`/EFG5\r\n1-0:1.8.1(1)\r\n${GOOD}`, 'latin1'));
+      assert.equal(frames.length, 1);
+    });
+
+    // Kills `return i + 1` made `i - 1` after an LF-only end, and `restoredCrLf: true` made false.
+    it('an LF-only telegram ends at its LF (nothing skipped) and says its CRC was checked with the CRs restored', () => {
+      const { framer, frames, discards } = collect();
+      framer.push(Buffer.from(GOOD.replace(/\r\n/g, '\n'), 'latin1'));
+      framer.reportSkipped();
+      assert.deepEqual(discards, []);
+      assert.equal(frames.length, 1);
+      assert.deepEqual(frames[0].kind === 'telegram' && frames[0].crc.restoredCrLf, true);
+    });
+
+    // Kills the bound on restarts (`tries > 0` made `>= 0`, `||`, `tries++`): up to four headers inside a telegram with a bad CRC are tried, latest first.
+    it('tries the latest four headers inside a telegram whose CRC fails, and no more', () => {
+      const decoys = ['x/AAAA', 'x/BBBB', 'x/CCCC', 'x/DDDD'];
+      for (const count of [3, 4]) {
+        const good = withCrc('ABC5', decoys.slice(0, count));
+        const cut = '/XYZ5\r\n\r\n1-0:1.8.1(12';
+        const { framer, frames, texts } = collect();
+        framer.push(Buffer.from(cut + good, 'latin1'));
+        const found = count === 3;
+        assert.deepEqual(texts(), [found ? good : cut + good], `${count} decoys`);
+        assert.equal(frames[0].kind === 'telegram' && frames[0].crc.valid, found);
+      }
+    });
+
+    // Kills `startHunting(true)` made false after an encrypted frame: frames sent back to back are all found.
+    it('finds encrypted frames sent back to back', () => {
+      const [fixture] = loadEncryptedFixtures();
+      const { framer, frames } = collect();
+      framer.push(Buffer.concat([fixture.frame, fixture.frame]));
+      assert.equal(frames.length, 2);
     });
   });
 
