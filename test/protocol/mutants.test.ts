@@ -407,5 +407,64 @@ describe('protocol details pinned by mutation testing', () => {
       assert.equal(one.profile, 'dsmr');
     });
   });
+
+  describe('parseTelegram: warnings name the line and what is wrong', () => {
+    const parse = (lines: string[]) => parseTelegram(withCrc('XYZ5METER', lines));
+
+    // Kills the power-failure warnings emptied or their index shifted (`i - 1`), the duration check forced false,
+    // the not-a-time check forced or inverted, and the leftover check forced false.
+    it('power-failure log: a bad duration, a bad time and a group without duration are each named', () => {
+      const t = parse(['1-0:99.97.0(3)(0-0:96.7.19)(101208152415W)(x*s)(nonsense)(0000000240*s)(101208151004W)']);
+      assert.deepEqual(t.warnings, [
+        '1-0:99.97.0: "x*s" is not a duration; event skipped',
+        '1-0:99.97.0: "nonsense" is not a time',
+        '1-0:99.97.0: "101208151004W" has no duration; ignored',
+      ]);
+      assert.deepEqual(t.powerFailureLog, [{ end: null, start: null, durationSeconds: 240 }]);
+    });
+
+    // Kills the peak-history leftover warning emptied, its count made `length + i`, its check forced false.
+    it('peak history: groups after the last complete month are counted in the warning', () => {
+      const t = parse(['0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(230801000000S)(230731181500S)(01.862*kW)(230901000000S)(230831181500S)']);
+      assert.deepEqual(t.warnings, ['0-0:98.1.0: 2 group(s) after the last complete month; ignored']);
+      assert.equal(t.peakDemandHistory?.length, 1);
+    });
+
+    // Kills the continuation-line and unreadable-line warnings emptied, and excerpt()'s 40-character cut (`>=`, `start - 40`, the ellipsis).
+    it('unreadable lines and stray continuation lines are quoted, cut after 40 characters', () => {
+      const forty = 'x'.repeat(40);
+      const t = parseTelegram(`/XYZ5METER\r\n\r\n(12)\r\n${forty}\r\n${forty}yz\r\n!\r\n`);
+      assert.deepEqual(t.warnings, [
+        'line "(12)" continues no data line; ignored',
+        `unreadable line "${forty}"; skipped`,
+        `unreadable line "${forty}…"; skipped`,
+      ]);
+    });
+
+    // Kills the trailing-text warning emptied and the blank-skipping loop altered (spaces and tabs after the values are allowed).
+    it('blanks after the values are fine; other text after them is quoted', () => {
+      assert.deepEqual(parse(['1-0:1.8.1(000001.000*kWh) \t']).warnings, []);
+      assert.deepEqual(parse(['1-0:1.8.1(000001.000*kWh) junk']).warnings, ['1-0:1.8.1: unexpected text after the values: "junk"']);
+    });
+
+    // Kills isBlank()'s clauses (space, tab, CR, NUL each forced or inverted, `i <= end`): blank lines cost no warning.
+    it('lines of only spaces, tabs, CRs or NULs are blank; a line with anything else is not', () => {
+      assert.deepEqual(parseTelegram('/XYZ5METER\r\n \t\r\r\n\0\r\n1-0:1.8.1(1)\r\n!\r\n').warnings, []);
+      assert.deepEqual(parseTelegram('/XYZ5METER\r\n \tq\r\n!\r\n').warnings, ['unreadable line " \tq"; skipped']);
+    });
+  });
+
+  describe('parseTelegram: M-Bus devices and ids', () => {
+    // Kills mediumKind's cases for 2, 6 and 11 removed or their names emptied, and the default name emptied.
+    it('names the medium of each device type', () => {
+      const t = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(002)', '0-2:24.1.0(006)', '0-3:24.1.0(011)', '0-4:24.1.0(099)']));
+      assert.deepEqual([1, 2, 3, 4].map((n) => t.mbus[n].kind), ['electricity', 'warmWater', 'cooling', 'unknown']);
+    });
+
+    // Kills idOf's `value !== ''` check forced true or `&&` made `||`: an empty equipment id is no id.
+    it('an empty equipment id is null', () => {
+      assert.equal(parseTelegram(withCrc('XYZ5METER', ['0-0:96.1.1()'])).equipmentId, null);
+    });
+  });
 });
 
