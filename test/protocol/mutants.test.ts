@@ -465,6 +465,50 @@ describe('protocol details pinned by mutation testing', () => {
     it('an empty equipment id is null', () => {
       assert.equal(parseTelegram(withCrc('XYZ5METER', ['0-0:96.1.1()'])).equipmentId, null);
     });
+
+    // Kills the reading-rank test (`rank <` made `<=`, forced false, `||` made `&&`, `?? 0` made `&& 0`): a channel's
+    // temperature-corrected reading wins over the uncorrected one in either order.
+    it('prefers the corrected reading (24.2.1) over the uncorrected one (24.2.3), whichever comes first', () => {
+      const corrected = '0-1:24.2.1(230101120000W)(00001.000*m3)';
+      const uncorrected = '0-1:24.2.3(230101120000W)(00002.000*m3)';
+      for (const lines of [[corrected, uncorrected], [uncorrected, corrected]]) {
+        const t = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(003)', ...lines]));
+        assert.equal(t.mbus[1].reading, 1, lines.join(' '));
+      }
+      // The same reading twice: the last line is kept, as in `obis`.
+      const twice = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(003)', corrected, corrected.replace('00001.000', '00003.000')]));
+      assert.equal(twice.mbus[1].reading, 3);
+      assert.equal(twice.obis['0-1:24.2.1'].value, 3);
+    });
+
+    // Kills isBetterShortcut/isInUse mutants: the shortcut is the device in use (an id is enough) on the lowest channel.
+    it('`gas` is the lowest channel in use: one with only an id beats an empty one before it', () => {
+      const t = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(003)', '0-2:24.1.0(003)', '0-2:96.1.0(4730303339303031)', '0-3:24.1.0(003)', '0-3:96.1.0(4730303339303032)']));
+      assert.equal(t.gas?.channel, 2);
+    });
+  });
+
+  describe('parseTelegram: derived values', () => {
+    const parse = (lines: string[]) => parseTelegram(withCrc('XYZ5METER', lines));
+
+    // Kills `Math.max` made `Math.min` for the decimals of powerNet.
+    it('powerNet keeps the decimals of the more precise register', () => {
+      assert.equal(parse(['1-0:1.7.0(01.193*kW)', '1-0:2.7.0(00.00*kW)']).powerNet, 1.193);
+    });
+
+    // Kills the powerNet condition's clauses forced true: no powerNet from registers in different units or without a number.
+    it('no powerNet from registers in different units or without a number', () => {
+      assert.equal(parse(['1-0:1.7.0(01.193*kW)', '1-0:2.7.0(00100*W)']).powerNet, undefined);
+      assert.equal(parse(['1-0:1.7.0(01.193*kW)', '1-0:2.7.0(abc*kW)']).powerNet, undefined);
+      assert.equal(parse(['1-0:1.7.0(abc*kW)', '1-0:2.7.0(00.100*kW)']).powerNet, undefined);
+    });
+
+    // Kills the tariff-sum guard (`||` made `&&`, either side forced false): no sum over mixed units or a register that is no number.
+    it('no tariff sum over mixed units or a register that is not a number', () => {
+      assert.equal(parse(['1-0:1.8.1(000001.000*kWh)', '1-0:1.8.2(000002.000*kWh)']).energyDeliveredSum, 3);
+      assert.equal(parse(['1-0:1.8.1(000001.000*kWh)', '1-0:1.8.2(000002000*Wh)']).energyDeliveredSum, undefined);
+      assert.equal(parse(['1-0:1.8.1(000001.000*kWh)', '1-0:1.8.2(abc*kWh)']).energyDeliveredSum, undefined);
+    });
   });
 });
 
