@@ -510,5 +510,91 @@ describe('protocol details pinned by mutation testing', () => {
       assert.equal(parse(['1-0:1.8.1(000001.000*kWh)', '1-0:1.8.2(abc*kWh)']).energyDeliveredSum, undefined);
     });
   });
+
+  describe('parseTelegram: ids, groups and units', () => {
+    const parse = (lines: string[]) => parseTelegram(withCrc('XYZ5METER', lines));
+
+    // Kills obisIdEnd's field-length check (`> 3` made `>= 3`, `||` made `&&`, either side false) and the `(` check after the id forced true.
+    it('an id field has one to three digits and the id is followed by its values', () => {
+      assert.equal(parse(['1-0:1.8.100(5)']).obis['1-0:1.8.100']?.value, 5);
+      for (const line of ['1-0:1.8.1000(5)', '1-0:.8.1(5)', '1-0:1.8.1 x']) {
+        assert.deepEqual(parse([line]).warnings, [`unreadable line "${line}"; skipped`], line);
+      }
+    });
+
+    // Kills the `.255` group F check forced true: only `.255` is skipped after an id, not any three characters.
+    it('skips `.255` after an id, not another group F', () => {
+      assert.equal(parse(['1-0:1.8.1.255(000001.000*kWh)']).energyDeliveredTariff1, 1);
+      assert.deepEqual(parse(['1-0:1.8.1.123(000001.000*kWh)']).warnings, ['unreadable line "1-0:1.8.1.123(000001.000*kWh)"; skipped']);
+    });
+
+    // Kills startsNewObject's `pos >= end` (and the `(` clause): a group left open is not continued over a blank line or a continuation line.
+    it('an unclosed group does not run on over a blank line or a line that starts with `(`', () => {
+      for (const next of ['', '(12)']) {
+        const t = parseTelegram(`/XYZ5METER\r\n\r\n0-0:96.13.0(414243\r\n${next}\r\ndef)\r\n!\r\n`);
+        assert.equal(t.obis['0-0:96.13.0'].groups[0].raw, '414243', JSON.stringify(next));
+        assert.ok(t.warnings.includes("0-0:96.13.0: value group without ')'; read to the end of the line"), JSON.stringify(next));
+      }
+    });
+
+    // Kills `decoding === 'octets' && …` made `||` or forced true: only octet strings get a decoded `text`.
+    it('only octet-string lines carry a decoded text', () => {
+      const t = parse(['0-0:96.1.1(4B384547)', '1-0:1.8.1(4142)']);
+      assert.equal(t.obis['0-0:96.1.1'].text, 'K8EG');
+      assert.equal(t.obis['1-0:1.8.1'].value, 4142);
+      assert.equal('text' in t.obis['1-0:1.8.1'], false, 'digits that happen to be hex are still a number');
+    });
+
+    // Kills `valueEnd < end - 1` made `<=`: a `*` with no unit after it gives no unit.
+    it('a `*` with nothing after it is no unit', () => {
+      const t = parse(['1-0:1.8.1(000001.000*)']);
+      assert.equal(t.energyDeliveredTariff1, 1);
+      assert.equal(t.obis['1-0:1.8.1'].unit, undefined);
+    });
+
+    // Kills unitSeparator's window (`Math.min(0, …)`, `- 1` made `+ 1`, `>=` made `>`): a unit is at most ten characters
+    // long and a `*` further from the end is part of the value.
+    it('finds a unit of up to ten characters, and nothing further from the end', () => {
+      const unknown = (raw: string) => parse([`0-0:99.99.9(${raw})`]).obis['0-0:99.99.9'];
+      assert.deepEqual([unknown('5*abcdefghij').value, unknown('5*abcdefghij').unit], [5, 'abcdefghij']);
+      assert.deepEqual([unknown('5*abcdefghijk').value, unknown('5*abcdefghijk').unit], ['5*abcdefghijk', undefined]);
+    });
+
+    // Kills decodeUnknown's flag requirement (`true` made false), its `end <= 15` made `< 15` and `raw.slice` made `raw`.
+    it('unknown codes: twelve digits without a flag and numbers of up to 15 characters are numbers; long text loses only its unit', () => {
+      const unknown = (raw: string) => parse([`0-0:99.99.9(${raw})`]).obis['0-0:99.99.9'].value;
+      assert.equal(unknown('230101120000'), 230101120000);
+      assert.equal(unknown('123456789012.45'), 123456789012.45);
+      assert.equal(unknown('1234567890123.45'), '1234567890123.45');
+      assert.equal(unknown('abcdefghijklmnopq*kWh'), 'abcdefghijklmnopq');
+    });
+
+    // Kills appendGroups' copy of unit and time forced false: a reading whose value comes on the next line gets its unit and time.
+    it('a reading continued on the next line takes the unit and time of the whole', () => {
+      const t = parseTelegram('/XYZ5METER\r\n\r\n0-1:24.2.1(230101120000W)\r\n(00001.000*m3)\r\n!\r\n');
+      assert.deepEqual([t.obis['0-1:24.2.1'].value, t.obis['0-1:24.2.1'].unit, t.obis['0-1:24.2.1'].time], [1, 'm3', '2023-01-01T12:00:00+01:00']);
+    });
+
+    // Kills `time === null && mainValue === 0` with its time clause forced true: a zero reading with a real time is zero, not empty.
+    it('a zero M-Bus reading with a valid time is 0; with the placeholder time it is an empty channel', () => {
+      assert.equal(parse(['0-1:24.1.0(003)', '0-1:24.2.1(230101120000W)(00000.000*m3)']).mbus[1].reading, 0);
+      assert.equal(parse(['0-1:24.1.0(003)', '0-1:24.2.1(000000000000W)(00000.000*m3)']).mbus[1].reading, null);
+    });
+
+    // Kills isHourlyProfile's cold-reading name emptied or forced false, `groups.length > 6` made `>= 6`, and the
+    // unit/time copy of a continuation line forced false.
+    it('DSMR 3 hourly and cold readings take their value from the next line and the unit from their sixth group', () => {
+      for (const [code, unit] of [['24.3.0', 'm3'], ['24.3.1', 'GJ']]) {
+        const t = parseTelegram(`/XYZ5METER\r\n\r\n0-1:${code}(090212160000)(00)(60)(1)(0-1:24.2.1)(${unit})\r\n(00012.345)\r\n!\r\n`);
+        assert.equal(t.mbus[1].reading, 12.345, code);
+        assert.equal(t.mbus[1].unit, unit, code);
+        assert.equal(t.obis[`0-1:${code}`].unit, unit, code);
+        assert.equal(typeof t.obis[`0-1:${code}`].time, 'string', code);
+        const alone = parseTelegram(`/XYZ5METER\r\n\r\n0-1:${code}(090212160000)(00)(60)(1)(0-1:24.2.1)(${unit})\r\n!\r\n`);
+        assert.equal(alone.mbus[1].reading, null, `${code} without its value line`);
+        assert.equal(alone.obis[`0-1:${code}`].value, null, `${code} without its value line`);
+      }
+    });
+  });
 });
 
