@@ -596,5 +596,27 @@ describe('protocol details pinned by mutation testing', () => {
       }
     });
   });
+
+  describe('parseTelegram: version and Belgian peaks', () => {
+    const parse = (lines: string[]) => parseTelegram(withCrc('XYZ5METER', lines));
+
+    // Kills versionOf's `stated !== undefined && stated !== null` forced true: an empty version line states no version.
+    it('an empty version line states no version', () => {
+      assert.equal(parse(['1-3:0.2.8()']).version, null);
+      assert.equal(parse(['1-3:0.2.8(50)']).version, '50');
+    });
+
+    // Kills `typeof object.value === 'number'` forced true for the month's peak: a peak that is no number is left out, its time kept.
+    it('a monthly peak that is not a number is left out', () => {
+      const t = parse(['1-0:1.6.0(230101120000W)(abc*kW)']);
+      assert.equal(t.peakDemandMonth, undefined);
+      assert.equal(t.peakDemandMonthTime, '2023-01-01T12:00:00+01:00');
+    });
+
+    // Kills the Hungarian-snapshot check (`!isTime(groups[0])` and the length test forced true): a 98.1.0 line that starts with a time is no peak history.
+    it('a 98.1.0 line that starts with a time (a Hungarian billing snapshot) is no peak history', () => {
+      assert.equal(parse(['0-0:98.1.0(230101000000W)(000001.000*kWh)(000002.000*kWh)']).peakDemandHistory, undefined);
+    });
+  });
 });
 
