@@ -241,14 +241,14 @@ describe('protocol details pinned by mutation testing', () => {
       assert.equal(frames.length, 1);
     });
 
-    // Kills `return i + 1` made `i - 1` after an LF-only end, and `restoredCrLf: true` made false.
+    // Kills `return i + 1` made `i - 1` after an LF-only end, and `present: true` made false on a restored CRC.
     it('an LF-only telegram ends at its LF (nothing skipped) and says its CRC was checked with the CRs restored', () => {
       const { framer, frames, discards } = collect();
       framer.push(Buffer.from(GOOD.replace(/\r\n/g, '\n'), 'latin1'));
       framer.reportSkipped();
       assert.deepEqual(discards, []);
       assert.equal(frames.length, 1);
-      assert.deepEqual(frames[0].kind === 'telegram' && frames[0].crc.restoredCrLf, true);
+      assert.deepEqual(frames[0].kind === 'telegram' && [frames[0].crc.present, frames[0].crc.valid, frames[0].crc.restoredCrLf], [true, true, true]);
     });
 
     // Kills the bound on restarts (`tries > 0` made `>= 0`, `||`, `tries++`): up to four headers inside a telegram with a bad CRC are tried, latest first.
@@ -329,14 +329,16 @@ describe('protocol details pinned by mutation testing', () => {
       }
     });
 
-    // Kills `max >= 16` made `max > 16` and `&&` made `||` (NaN taken as a size).
+    // Kills `max >= 16` made `max > 16` or forced true, and `&&` made `||` (Infinity taken as a size).
     it('takes 16 as the smallest size cap and falls back to the default for anything not a number', () => {
       const { framer, discards } = collect(16);
       framer.push(Buffer.alloc(16, 0x55));
       assert.deepEqual(discards.map((d) => d.bytes), [16]);
-      const fallback = collect(Number.NaN);
-      fallback.framer.push(Buffer.alloc(100, 0x55));
-      assert.deepEqual(fallback.discards, [], 'NaN means the default cap of 8192');
+      for (const max of [Number.NaN, 15, Number.POSITIVE_INFINITY]) {
+        const fallback = collect(max);
+        fallback.framer.push(Buffer.alloc(8193, 0x55));
+        assert.deepEqual(fallback.discards.map((d) => d.bytes), [8192], `${max} means the default cap of 8192`);
+      }
     });
   });
 
