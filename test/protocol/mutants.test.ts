@@ -98,7 +98,11 @@ describe('protocol details pinned by mutation testing', () => {
         const restarts = inner.includes(candidate);
         assert.deepEqual(texts(), [restarts ? rest : first + rest], JSON.stringify(candidate));
         const cutOff = `a telegram cut off by the header of the next one (${first.length} bytes)`;
-        assert.deepEqual(discards.map((d) => d.detail), restarts ? [cutOff] : [], JSON.stringify(candidate));
+        assert.deepEqual(
+          discards.map((d) => d.detail),
+          restarts ? [cutOff] : [],
+          JSON.stringify(candidate),
+        );
       }
     });
   });
@@ -111,7 +115,11 @@ describe('protocol details pinned by mutation testing', () => {
       framer.reportSkipped();
       assert.deepEqual(texts(), ['/ABC5\r\n\r\n1-0:1.8.1(1)\r\n!']);
       assert.equal(frames[0].kind === 'telegram' && frames[0].crc.present, false);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 3]], 'the g and its line end');
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['skipped', 3]],
+        'the g and its line end',
+      );
     });
 
     // Kills `if (bytes[i] === LF)` forced true in hunt(): after a telegram that ended on CR, only an LF belongs to it.
@@ -120,7 +128,10 @@ describe('protocol details pinned by mutation testing', () => {
       framer.push(Buffer.from(`${GOOD.slice(0, -1)}xyz`, 'latin1'));
       framer.reportSkipped();
       assert.deepEqual(texts(), [GOOD]);
-      assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', 3]]);
+      assert.deepEqual(
+        discards.map((d) => [d.reason, d.bytes]),
+        [['skipped', 3]],
+      );
     });
   });
 
@@ -153,7 +164,10 @@ describe('protocol details pinned by mutation testing', () => {
       framer.reset();
       framer.push(Buffer.from('\nxyz', 'latin1'));
       framer.reportSkipped();
-      assert.deepEqual(discards.map((d) => d.bytes), [3, 4]);
+      assert.deepEqual(
+        discards.map((d) => d.bytes),
+        [3, 4],
+      );
     });
 
     // Kills reset()'s HeaderMark check removed (the held `/AB` would become a partial telegram) and endRun's detail emptied.
@@ -185,14 +199,19 @@ describe('protocol details pinned by mutation testing', () => {
       framer.push(Buffer.from('xyz', 'latin1'));
       framer.reset();
       framer.push(fixture.frame);
-      assert.deepEqual(frames.map((f) => f.kind), ['encrypted']);
+      assert.deepEqual(
+        frames.map((f) => f.kind),
+        ['encrypted'],
+      );
     });
 
     // Kills the detail of a garbage run cut at the size cap emptied.
     it('a long run of garbage is reported at the size cap with the likely causes', () => {
       const { framer, discards } = collect(64);
       framer.push(Buffer.alloc(64, 0x55));
-      assert.deepEqual(discards, [{ reason: 'skipped', bytes: 64, detail: 'skipped 64 bytes without a frame start (wrong baud rate, inverted signal or not DSMR?)' }]);
+      assert.deepEqual(discards, [
+        { reason: 'skipped', bytes: 64, detail: 'skipped 64 bytes without a frame start (wrong baud rate, inverted signal or not DSMR?)' },
+      ]);
     });
   });
 
@@ -210,7 +229,11 @@ describe('protocol details pinned by mutation testing', () => {
         const { framer, discards } = collect();
         framer.push(bytes);
         framer.reportSkipped();
-        assert.deepEqual(discards.map((d) => [d.reason, d.bytes]), [['skipped', bytes.length]], bytes.toString('hex'));
+        assert.deepEqual(
+          discards.map((d) => [d.reason, d.bytes]),
+          [['skipped', bytes.length]],
+          bytes.toString('hex'),
+        );
       }
     });
 
@@ -219,7 +242,10 @@ describe('protocol details pinned by mutation testing', () => {
       const { framer, texts, discards } = collect();
       framer.push(Buffer.from(`x/ABCD\r\n/EFG5\r\n1-0:1.8.1(1)\r\n${GOOD}`, 'latin1'));
       assert.deepEqual(texts(), [GOOD]);
-      assert.deepEqual(discards.map((d) => d.reason), ['skipped', 'partial']);
+      assert.deepEqual(
+        discards.map((d) => d.reason),
+        ['skipped', 'partial'],
+      );
       assert.equal(framer.stats.droppedPartials, 1);
     });
 
@@ -277,11 +303,15 @@ describe('protocol details pinned by mutation testing', () => {
   describe('TelegramFramer: encrypted frame headers', () => {
     const title = [0x53, 0x41, 0x47, 0x05, 0x00, 0x00, 0x00, 0x01];
     /** A ciphering frame (0xDB, title length, title, A-XDR length) with `content` bytes after its header. */
-    const cipherFrame = (content: number, last = title[7]) => Buffer.from([0xdb, 0x08, ...title.slice(0, 7), last, content, ...Array<number>(content).fill(0x30)]);
+    const cipherFrame = (content: number, last = title[7]) =>
+      Buffer.from([0xdb, 0x08, ...title.slice(0, 7), last, content, ...Array<number>(content).fill(0x30)]);
 
     // Kills `contentLength < MIN_CIPHER_CONTENT` made `<=` or false: five bytes (security byte and frame counter) can be a frame.
     it('takes a frame with five content bytes, the least a ciphered APDU has, and not one with four', () => {
-      for (const [content, frames] of [[5, 1], [4, 0]]) {
+      for (const [content, frames] of [
+        [5, 1],
+        [4, 0],
+      ]) {
         const { framer, frames: found } = collect();
         framer.push(cipherFrame(content));
         assert.equal(found.length, frames, `${content} content bytes`);
@@ -320,7 +350,10 @@ describe('protocol details pinned by mutation testing', () => {
       const withoutCrc = '/ABC5\r\n\r\n1-0:1.8.1(00001.001*kWh)\r\n!\r\n';
       for (const text of [GOOD, withoutCrc]) {
         const size = text.length - 2; // the final CR LF is not held
-        for (const [max, kept] of [[size, true], [size - 1, false]] as const) {
+        for (const [max, kept] of [
+          [size, true],
+          [size - 1, false],
+        ] as const) {
           const { framer, texts } = collect(max);
           framer.push(Buffer.from(text, 'latin1'));
           assert.deepEqual(texts(), kept ? [text] : [], `${JSON.stringify(text.slice(-8))} with maximum ${max}`);
@@ -333,11 +366,18 @@ describe('protocol details pinned by mutation testing', () => {
     it('takes 16 as the smallest size cap and falls back to the default for anything not a number', () => {
       const { framer, discards } = collect(16);
       framer.push(Buffer.alloc(16, 0x55));
-      assert.deepEqual(discards.map((d) => d.bytes), [16]);
+      assert.deepEqual(
+        discards.map((d) => d.bytes),
+        [16],
+      );
       for (const max of [Number.NaN, 15, Number.POSITIVE_INFINITY]) {
         const fallback = collect(max);
         fallback.framer.push(Buffer.alloc(8193, 0x55));
-        assert.deepEqual(fallback.discards.map((d) => d.bytes), [8192], `${max} means the default cap of 8192`);
+        assert.deepEqual(
+          fallback.discards.map((d) => d.bytes),
+          [8192],
+          `${max} means the default cap of 8192`,
+        );
       }
     });
   });
@@ -356,7 +396,10 @@ describe('protocol details pinned by mutation testing', () => {
       p1.push(GOOD.slice(0, -2));
       assert.equal(telegrams.length, 0);
       p1.flush();
-      assert.deepEqual(telegrams.map((t) => t.raw), [GOOD.slice(0, -2)]);
+      assert.deepEqual(
+        telegrams.map((t) => t.raw),
+        [GOOD.slice(0, -2)],
+      );
       assert.equal(telegrams[0].telegram.crc.valid, true);
     });
 
@@ -376,7 +419,10 @@ describe('protocol details pinned by mutation testing', () => {
       const { p1, telegrams, problems } = reader({ ...options, decryptionKey: fixture.key, crcPolicy: 'flag' });
       p1.push(fixture.frame);
       assert.equal(telegrams.length, 1);
-      assert.deepEqual(problems.map((p) => p.kind), ['crc']);
+      assert.deepEqual(
+        problems.map((p) => p.kind),
+        ['crc'],
+      );
       assert.equal(p1.stats.crcFailures, 1);
     });
 
@@ -395,7 +441,10 @@ describe('protocol details pinned by mutation testing', () => {
       const { p1, telegrams, problems } = reader({ decryptionKey: real.key, authenticationKey: '1234' });
       p1.push(real.frame);
       assert.equal(telegrams.length, 0);
-      assert.deepEqual(problems.map((p) => p.kind), ['decrypt']);
+      assert.deepEqual(
+        problems.map((p) => p.kind),
+        ['decrypt'],
+      );
       assert.match(problems[0].message, /the authentication key must be 32 hexadecimal digits/);
     });
   });
@@ -460,7 +509,10 @@ describe('protocol details pinned by mutation testing', () => {
     // Kills mediumKind's cases for 2, 6 and 11 removed or their names emptied, and the default name emptied.
     it('names the medium of each device type', () => {
       const t = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(002)', '0-2:24.1.0(006)', '0-3:24.1.0(011)', '0-4:24.1.0(099)']));
-      assert.deepEqual([1, 2, 3, 4].map((n) => t.mbus[n].kind), ['electricity', 'warmWater', 'cooling', 'unknown']);
+      assert.deepEqual(
+        [1, 2, 3, 4].map((n) => t.mbus[n].kind),
+        ['electricity', 'warmWater', 'cooling', 'unknown'],
+      );
     });
 
     // Kills idOf's `value !== ''` check forced true or `&&` made `||`: an empty equipment id is no id.
@@ -473,7 +525,10 @@ describe('protocol details pinned by mutation testing', () => {
     it('prefers the corrected reading (24.2.1) over the uncorrected one (24.2.3), whichever comes first', () => {
       const corrected = '0-1:24.2.1(230101120000W)(00001.000*m3)';
       const uncorrected = '0-1:24.2.3(230101120000W)(00002.000*m3)';
-      for (const lines of [[corrected, uncorrected], [uncorrected, corrected]]) {
+      for (const lines of [
+        [corrected, uncorrected],
+        [uncorrected, corrected],
+      ]) {
         const t = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(003)', ...lines]));
         assert.equal(t.mbus[1].reading, 1, lines.join(' '));
       }
@@ -485,7 +540,9 @@ describe('protocol details pinned by mutation testing', () => {
 
     // Kills isBetterShortcut/isInUse mutants: the shortcut is the device in use (an id is enough) on the lowest channel.
     it('`gas` is the lowest channel in use: one with only an id beats an empty one before it', () => {
-      const t = parseTelegram(withCrc('XYZ5METER', ['0-1:24.1.0(003)', '0-2:24.1.0(003)', '0-2:96.1.0(4730303339303031)', '0-3:24.1.0(003)', '0-3:96.1.0(4730303339303032)']));
+      const t = parseTelegram(
+        withCrc('XYZ5METER', ['0-1:24.1.0(003)', '0-2:24.1.0(003)', '0-2:96.1.0(4730303339303031)', '0-3:24.1.0(003)', '0-3:96.1.0(4730303339303032)']),
+      );
       assert.equal(t.gas?.channel, 2);
     });
   });
@@ -586,7 +643,10 @@ describe('protocol details pinned by mutation testing', () => {
     // Kills isHourlyProfile's cold-reading name emptied or forced false, `groups.length > 6` made `>= 6`, and the
     // unit/time copy of a continuation line forced false.
     it('DSMR 3 hourly and cold readings take their value from the next line and the unit from their sixth group', () => {
-      for (const [code, unit] of [['24.3.0', 'm3'], ['24.3.1', 'GJ']]) {
+      for (const [code, unit] of [
+        ['24.3.0', 'm3'],
+        ['24.3.1', 'GJ'],
+      ]) {
         const t = parseTelegram(`/XYZ5METER\r\n\r\n0-1:${code}(090212160000)(00)(60)(1)(0-1:24.2.1)(${unit})\r\n(00012.345)\r\n!\r\n`);
         assert.equal(t.mbus[1].reading, 12.345, code);
         assert.equal(t.mbus[1].unit, unit, code);
@@ -621,4 +681,3 @@ describe('protocol details pinned by mutation testing', () => {
     });
   });
 });
-
