@@ -287,6 +287,9 @@ describe('p1-homeassistant node with a real MQTT broker', function () {
     await live.publish('homeassistant/status', 'online');
     await waitFor(() => announced.every((topic) => live.received.filter((m) => m.topic === topic).length === 2), 'every config a second time', 10_000);
 
+    // The republish is more than the configs (the availability, the last states): let all of it arrive first.
+    const seen = () => live.received.filter((m) => !m.topic.startsWith('probe/') && m.topic !== 'homeassistant/status').length;
+    await waitFor(() => seen() >= flow.sent.length, `everything the node sent at the subscriber (${seen()} of ${flow.sent.length})`, 10_000);
     const beforeRemoval = live.received.length;
     const sentBeforeRemoval = flow.sent.length;
     flow.ha.receive({ action: 'remove' });
