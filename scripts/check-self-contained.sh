@@ -11,7 +11,7 @@ ROOT="$PWD"
 
 # ── 1. References ─────────────────────────────────────────────────────────────────────────────
 # A relative path going up one or more levels into `shared`: a reference, unless it resolves to a
-# folder inside the repository (e.g. src/nodes/shared seen from a node's own folder). The patterns
+# folder inside the repository (e.g. src/nodes/common seen from a node's own folder). The patterns
 # are written with escaped dots, so that this file does not match itself.
 RELATIVE='(\.\.[/\\])+shared'
 # The same built from pieces: path.join(root, <up>, <shared>) with quoted parts.

@@ -15,9 +15,9 @@ import { FailedConnection, MeterConnection, type ConnectionHandle } from '../con
 import { ProblemLog } from '../connection/problem-log';
 import { TransportPool } from '../connection/shared-transport';
 import type { Transport } from '../transport/transport';
-import type { P1ConnectionNode } from './shared/connection-node';
-import type { NodeDef, NodeRedApi } from './shared/node-red';
-import { describeState, statusFor } from './shared/node-status';
+import type { P1ConnectionNode } from './common/connection-node';
+import type { NodeDef, NodeRedApi } from './common/node-red';
+import { describeState, statusFor } from './common/node-status';
 import { registerLineCheckEndpoint, type LineCheckApi } from './p1-connection/line-check-endpoint';
 
 export = function registerP1Connection(RED: NodeRedApi): void {

@@ -9,7 +9,7 @@ import { emptyBook, restoreBook, takePrices, takeTelegram, type BookSettings, ty
 import type { FixedPrices } from '../energy/prices';
 import type { P1Telegram } from '../protocol/types';
 import { describeStores, isPersistentStore, type ContextStorageSettings } from './p1-energy/context-stores';
-import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './common/node-red';
 
 interface P1EnergyDef extends NodeDef {
   timezone?: string;

@@ -4,7 +4,7 @@
  * p1-filter-obis/obis-selection.ts; this file only wires it to Node-RED.
  */
 import type { P1Telegram } from '../protocol/types';
-import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi, SendPorts } from './common/node-red';
 import { invalidSelectors, ObisSelection, type FilterMode, type SelectionResult, type TopicStyle } from './p1-filter-obis/obis-selection';
 import { pickerEntries } from './p1-filter-obis/picker-entries';
 

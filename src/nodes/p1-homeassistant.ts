@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { P1Telegram } from '../protocol/types';
 import { isValidBaseTopic, type Origin } from '../homeassistant/discovery';
 import { HomeAssistantPublisher, type MqttMessage } from '../homeassistant/publisher';
-import type { InputNode, NodeDef, NodeMessage, NodeRedApi, NodeStatus } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi, NodeStatus } from './common/node-red';
 
 interface P1HomeAssistantDef extends NodeDef {
   discoveryPrefix?: string;

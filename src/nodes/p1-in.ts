@@ -8,9 +8,9 @@ import { EmitGate } from './p1-in/emit-gate';
 import { FlowsStartedQueue } from './p1-in/flows-started';
 import { HealthPacer } from './p1-in/health-pacer';
 import type { ConnectionHealth, ConnectionUser } from '../connection/meter-connection';
-import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './shared/node-red';
-import type { P1ConnectionNode } from './shared/connection-node';
-import { defaultTopic, isOutputMode, telegramMessage } from './shared/telegram-message';
+import type { NodeDef, NodeMessage, NodeRedApi, RuntimeNode } from './common/node-red';
+import type { P1ConnectionNode } from './common/connection-node';
+import { defaultTopic, isOutputMode, telegramMessage } from './common/telegram-message';
 
 interface P1InConfig extends NodeDef {
   connection?: string;

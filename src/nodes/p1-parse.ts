@@ -7,9 +7,9 @@
 import type { P1Telegram } from '../protocol/types';
 import { readReaderSettings } from '../connection/connection-config';
 import { ParseCounters, describeProblems, seriousProblems } from './p1-parse/parse-counters';
-import { isOutputMode, telegramMessage, type OutputMode } from './shared/telegram-message';
+import { isOutputMode, telegramMessage, type OutputMode } from './common/telegram-message';
 import { SourceReaders } from '../connection/source-readers';
-import type { InputNode, NodeDef, NodeMessage, NodeRedApi } from './shared/node-red';
+import type { InputNode, NodeDef, NodeMessage, NodeRedApi } from './common/node-red';
 
 interface P1ParseDef extends NodeDef {
   property?: string;

@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { EmitGate } from '../../src/nodes/p1-in/emit-gate';
 import { FlowsStartedQueue } from '../../src/nodes/p1-in/flows-started';
 import { HealthPacer } from '../../src/nodes/p1-in/health-pacer';
-import { describeState, formatSummary, statusFor } from '../../src/nodes/shared/node-status';
+import { describeState, formatSummary, statusFor } from '../../src/nodes/common/node-status';
 import { ProblemLog } from '../../src/connection/problem-log';
 import { REPO_ROOT } from '../support/paths';
 

@@ -3,7 +3,7 @@
  * topic level that can never be a wildcard or split into several levels.
  */
 import { strict as assert } from 'node:assert';
-import { defaultTopic, topicLevel } from '../../src/nodes/shared/telegram-message';
+import { defaultTopic, topicLevel } from '../../src/nodes/common/telegram-message';
 import type { P1Telegram } from '../../src/protocol/types';
 
 const withId = (equipmentId: string | null) => ({ equipmentId }) as P1Telegram;

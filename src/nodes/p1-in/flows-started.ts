@@ -6,7 +6,7 @@
  * One queue per node type holds at most one runtime listener, however many nodes wait, and
  * removes it when the queue is empty (no MaxListenersExceeded warnings, nothing left behind).
  */
-import type { NodeRedApi } from '../shared/node-red';
+import type { NodeRedApi } from '../common/node-red';
 
 export class FlowsStartedQueue {
   private readonly pending = new Set<() => void>();

@@ -4,7 +4,7 @@
  * short however many problems one message holds (counts per kind, the first example). Pure.
  */
 import type { ProblemKind, ProblemTally } from '../../protocol/problem-tally';
-import type { NodeStatus, Translate } from '../shared/node-red';
+import type { NodeStatus, Translate } from '../common/node-red';
 
 /** How a kind is named in the summary of an error ("3 × CRC error"). */
 const KIND_NAMES: Record<ProblemKind, string> = {
