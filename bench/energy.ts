@@ -6,7 +6,7 @@
  */
 import { ZoneCalendar } from '../src/energy/calendar';
 import { emptyBook, takeTelegram, type BookSettings, type EnergyBook } from '../src/energy/energy-book';
-import { parseTelegram } from '../src/protocol/parser';
+import { TelegramParser } from '../src/protocol/parser';
 import type { P1Telegram } from '../src/protocol/types';
 import { SimulatedMeter, type SimulatedProfile } from '../src/transport/simulated-meter';
 import { microsecondsPerCall } from './measure';
@@ -34,10 +34,11 @@ export async function runEnergyBench(): Promise<Record<string, unknown>> {
     const meter = new SimulatedMeter(profile, 7);
     const start = Date.UTC(2026, 2, 31, 21, 0, 0); // across the month end, 23:00 → 01:00 local
     const texts = Array.from({ length: STREAM_TELEGRAMS }, (_, i) => meter.telegramAt(start + i * 1000));
-    const telegrams: P1Telegram[] = texts.map((text) => parseTelegram(text));
+    const parser = new TelegramParser();
+    const telegrams: P1Telegram[] = texts.map((text) => parser.parse(text));
 
     let next = 0;
-    const parse = microsecondsPerCall(() => parseTelegram(texts[next++ % STREAM_TELEGRAMS]));
+    const parse = microsecondsPerCall(() => parser.parse(texts[next++ % STREAM_TELEGRAMS]));
 
     // The stream replays from its start with a fresh book each time round, so the meter's clock never runs back.
     const energySettings = settings();

@@ -1,11 +1,11 @@
 /**
- * parseTelegram speed (CRC check included) on telegrams that change from one call to the next,
+ * Parse speed (CRC check included, one TelegramParser per stream as a reader holds one) on telegrams that change from one call to the next,
  * the time per KiB of hostile inputs at two sizes (linear work: the same time per KiB), and heap
  * growth over a million parses (run node with --expose-gc for an exact before/after; without it
  * the figure includes garbage not yet collected).
  */
 import * as os from 'node:os';
-import { parseTelegram } from '../src/protocol/parser';
+import { TelegramParser } from '../src/protocol/parser';
 import { SimulatedMeter, type SimulatedProfile } from '../src/transport/simulated-meter';
 import { microsecondsPerCall } from './measure';
 
@@ -44,7 +44,8 @@ export async function runParseBench(): Promise<Record<string, unknown>> {
   STREAMS.forEach(([kind], s) => {
     const stream = streams[s];
     let next = 0;
-    const microseconds = microsecondsPerCall(() => parseTelegram(stream[next++ % STREAM_TELEGRAMS]));
+    const parser = new TelegramParser();
+    const microseconds = microsecondsPerCall(() => parser.parse(stream[next++ % STREAM_TELEGRAMS]));
     const perSecond = Math.round(1e6 / microseconds);
     console.log(
       `  ${kind.padEnd(32)} ${microseconds.toFixed(2).padStart(7)} µs/telegram  ${perSecond.toLocaleString('en').padStart(10)} telegrams/s  (${STREAM_TELEGRAMS} different telegrams in turn)`,
@@ -55,7 +56,8 @@ export async function runParseBench(): Promise<Record<string, unknown>> {
   for (const [kind, make] of HOSTILE) {
     const perKib = HOSTILE_SIZES.map((size) => {
       const text = make(size);
-      return microsecondsPerCall(() => parseTelegram(text), 5) / (text.length / 1024);
+      const parser = new TelegramParser();
+      return microsecondsPerCall(() => parser.parse(text), 5) / (text.length / 1024);
     });
     const figures = HOSTILE_SIZES.map((size, i) => `${perKib[i].toFixed(1)} µs/KiB at ${size / 1024} KiB`).join(', ');
     console.log(`  hostile: ${kind.padEnd(31)} ${figures} (linear: the same per KiB)`);
@@ -66,7 +68,8 @@ export async function runParseBench(): Promise<Record<string, unknown>> {
   const telegrams = streams.flat();
   gc?.();
   const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < HEAP_RUN_PARSES; i++) parseTelegram(telegrams[i % telegrams.length]);
+  const parser = new TelegramParser();
+  for (let i = 0; i < HEAP_RUN_PARSES; i++) parser.parse(telegrams[i % telegrams.length]);
   gc?.();
   const after = process.memoryUsage().heapUsed;
   const growth = after - before;

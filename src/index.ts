@@ -10,6 +10,6 @@ export { decryptFrame, DecryptError, LUXEMBOURG_AUTHENTICATION_KEY } from './pro
 export type { DecryptOptions, DecryptFailure } from './protocol/decrypt';
 export { P1Reader } from './protocol/reader';
 export type { ReaderOptions, ReaderProblem, ReaderStats, ReaderHandlers } from './protocol/reader';
-export { parseTelegram } from './protocol/parser';
+export { parseTelegram, TelegramParser } from './protocol/parser';
 export { OBIS_REGISTRY, lookupObis } from './protocol/obis-registry';
 export type { ObisDefinition } from './protocol/obis-registry';

@@ -1,4 +1,4 @@
-import type { CodeMeanings, ObisDefinition } from './obis-registry';
+import { type CodeMeanings, OBIS_REGISTRY, type ObisDefinition } from './obis-registry';
 import { recogniseProfile, type ProfileEntry } from './profiles';
 import { instantOf, looksLikeTimestamp, type ZoneClock } from './timestamp';
 import type { CrcCheck, MbusDevice, MbusDeviceKind, ObisGroup, ObisObject, P1Telegram, PeakDemandMonth, PowerFailureEvent } from './types';
@@ -36,58 +36,85 @@ export interface ScannedTelegram {
   sawIecSuffix: boolean;
 }
 
-/** Registry names whose values feed `powerNet` and the tariff sums. */
-const DERIVED_INPUTS = [
-  'powerDelivered',
-  'powerReturned',
-  'energyDeliveredTariff1',
-  'energyDeliveredTariff2',
-  'energyDeliveredTariff3',
-  'energyDeliveredTariff4',
-  'energyReturnedTariff1',
-  'energyReturnedTariff2',
-  'energyReturnedTariff3',
-  'energyReturnedTariff4',
-] as const;
-
-type DerivedInputs = Partial<Record<(typeof DERIVED_INPUTS)[number], ObisObject>>;
-
 export function interpretTelegram(scanned: ScannedTelegram, context: ParseContext, crc: CrcCheck): P1Telegram {
   const { header, obis } = scanned;
   const manufacturer = header.slice(0, 3);
   const profile = recogniseProfile(manufacturer, obis, scanned.sawIecSuffix);
-  // Identity first, then the flat fields, then obis/crc/warnings: the order users see in the debug sidebar.
-  const telegram: P1Telegram = {
-    header,
-    manufacturer,
-    model: header.slice(4),
-    profile: profile.name,
-    version: versionOf(obis, crc, profile),
-    equipmentId: idOf(obis['0-0:96.1.1']) ?? idOf(obis['0-0:42.0.0']),
-    timestamp: timestampOf(obis),
-    units: {},
-    mbus: {},
-  } as P1Telegram;
-  const derived: DerivedInputs = {};
+  const fields = new FlatFields();
+  const mbus: Record<string, MbusDevice> = {};
   const readingRanks = new Map<MbusDevice, number>();
   for (const { meanings, channel, object } of scanned.lines) {
     if (!meanings) continue;
     const definition = meanings.byProfile?.[profile.name] || meanings.fallback;
     object.name = definition.name; // the scanner named it by the general meaning
-    if (channel !== 0) addToDevice(deviceFor(telegram.mbus, channel), definition.name, object, readingRanks);
-    else addFlatField(telegram, definition, object, context);
-    if (channel === 0 && isDerivedInput(meanings.fallback.name)) derived[meanings.fallback.name] = object;
+    if (channel !== 0) addToDevice(deviceFor(mbus, channel), definition.name, object, readingRanks);
+    else addFlatField(fields, definition, object, context);
   }
-  addDerivedValues(telegram, derived);
-  addDeviceShortcuts(telegram);
+  addDerivedValues(fields, obis);
+  // Section by section, in the order people read a telegram (the debug sidebar lists keys as added).
+  const telegram = { timestamp: timestampOf(obis) } as P1Telegram;
+  for (const section of [HEADLINE, ENERGY, PHASES, OTHER]) fields.addSection(telegram, section);
+  addDeviceShortcuts(telegram, mbus);
+  telegram.mbus = mbus;
+  telegram.header = header;
+  telegram.manufacturer = manufacturer;
+  telegram.model = header.slice(4);
+  telegram.profile = profile.name;
+  telegram.version = versionOf(obis, crc, profile);
+  telegram.equipmentId = idOf(obis['0-0:96.1.1']) ?? idOf(obis['0-0:42.0.0']);
+  fields.addSection(telegram, IDENTIFICATION);
+  telegram.units = fields.units;
   telegram.obis = obis;
   telegram.crc = crc;
   telegram.warnings = context.warnings;
   return telegram;
 }
 
-function isDerivedInput(name: string | undefined): name is (typeof DERIVED_INPUTS)[number] {
-  return (DERIVED_INPUTS as readonly (string | undefined)[]).includes(name);
+/** The sections of the flat fields, in payload order. */
+const HEADLINE = 0;
+const ENERGY = 1;
+const PHASES = 2;
+const OTHER = 3;
+const IDENTIFICATION = 4;
+
+/** The headline fields, after the telegram's time: what people look at first. */
+const HEADLINE_FIELDS = ['powerDelivered', 'powerReturned', 'powerNet', 'averageDemand', 'peakDemandMonth', 'peakDemandMonthTime', 'tariff'];
+/** Flat fields that say which meter and which firmware, not what it measured. */
+const IDENTIFICATION_FIELDS = ['p1Version', 'emucsVersion', 'serialNumber', 'eanCode', 'logicalDeviceName', 'meterNumber', 'manufacturerSerial'];
+
+function sectionOf(name: string): number {
+  if (HEADLINE_FIELDS.includes(name)) return HEADLINE;
+  if (/energy/i.test(name)) return ENERGY;
+  if (/L[123]$/.test(name)) return PHASES;
+  if (IDENTIFICATION_FIELDS.includes(name) || name.startsWith('firmware')) return IDENTIFICATION;
+  return OTHER;
+}
+
+/** The section of every flat field the parser can add: the registry's names and the derived ones. */
+const SECTION_OF = new Map<string, number>(
+  [...OBIS_REGISTRY.map((definition) => definition.name), ...HEADLINE_FIELDS, 'energyDeliveredSum', 'energyReturnedSum', 'currentThresholdExport'].map(
+    (name) => [name, sectionOf(name)],
+  ),
+);
+
+/** The flat fields of one telegram, gathered by section in telegram order, and their units. */
+class FlatFields {
+  private readonly names: string[][] = [[], [], [], [], []];
+  private readonly values: unknown[][] = [[], [], [], [], []];
+  readonly units: Record<string, string> = {};
+
+  add(name: string, value: unknown, unit?: string): void {
+    const section = SECTION_OF.get(name) ?? OTHER;
+    this.names[section].push(name);
+    this.values[section].push(value);
+    if (unit !== undefined) this.units[name] = unit;
+  }
+
+  addSection(telegram: P1Telegram, section: number): void {
+    const names = this.names[section];
+    const values = this.values[section];
+    for (let i = 0; i < names.length; i++) telegram[names[i]] = values[i];
+  }
 }
 
 function timestampOf(obis: Record<string, ObisObject>): string | null {
@@ -118,55 +145,50 @@ function isIdentityField(name: string): boolean {
   return name === 'timestamp' || name === 'equipmentId';
 }
 
-function addFlatField(telegram: P1Telegram, definition: ObisDefinition, object: ObisObject, context: ParseContext): void {
+function addFlatField(fields: FlatFields, definition: ObisDefinition, object: ObisObject, context: ParseContext): void {
   const name = definition.name;
   if (isIdentityField(name)) return;
   switch (definition.kind) {
     case 'structured':
-      addStructured(telegram, name, object, context);
+      addStructured(fields, name, object, context);
       return;
     case 'octets': {
       const text = idOf(object);
-      if (text !== null) telegram[name] = text;
+      if (text !== null) fields.add(name, text);
       return;
     }
     case 'number':
     case 'integer':
-      if (typeof object.value === 'number') addWithUnit(telegram, name, object.value, object.unit);
+      if (typeof object.value === 'number') fields.add(name, object.value, object.unit);
       return;
     default:
-      if (object.value !== null) telegram[name] = object.value;
+      if (object.value !== null) fields.add(name, object.value);
   }
 }
 
-function addWithUnit(telegram: P1Telegram, name: string, value: number, unit: string | undefined): void {
-  telegram[name] = value;
-  if (unit !== undefined) telegram.units[name] = unit;
-}
-
-function addStructured(telegram: P1Telegram, name: string, object: ObisObject, context: ParseContext): void {
+function addStructured(fields: FlatFields, name: string, object: ObisObject, context: ParseContext): void {
   switch (name) {
     case 'powerFailureLog':
-      telegram.powerFailureLog = readPowerFailureLog(object.groups, context);
+      fields.add('powerFailureLog', readPowerFailureLog(object.groups, context));
       return;
     case 'peakDemandMonth':
-      if (typeof object.value === 'number') addWithUnit(telegram, 'peakDemandMonth', object.value, object.unit);
-      telegram.peakDemandMonthTime = object.time ?? null;
+      if (typeof object.value === 'number') fields.add('peakDemandMonth', object.value, object.unit);
+      fields.add('peakDemandMonthTime', object.time ?? null);
       return;
     case 'peakDemandHistory':
       // A Hungarian-style line (time first, no count) is a billing snapshot, not a peak history.
-      if (object.groups.length > 0 && !isTime(object.groups[0])) telegram.peakDemandHistory = readPeakHistory(object.groups, context);
+      if (object.groups.length > 0 && !isTime(object.groups[0])) fields.add('peakDemandHistory', readPeakHistory(object.groups, context));
       return;
     case 'currentThresholdImport':
-      addGroupNumber(telegram, 'currentThresholdImport', object.groups[0]);
-      addGroupNumber(telegram, 'currentThresholdExport', object.groups[1]);
+      addGroupNumber(fields, 'currentThresholdImport', object.groups[0]);
+      addGroupNumber(fields, 'currentThresholdExport', object.groups[1]);
       return;
     // billingSnapshot, loadProfile: their groups in `obis` say it all.
   }
 }
 
-function addGroupNumber(telegram: P1Telegram, name: string, group: ObisGroup | undefined): void {
-  if (group && typeof group.value === 'number') addWithUnit(telegram, name, group.value, group.unit);
+function addGroupNumber(fields: FlatFields, name: string, group: ObisGroup | undefined): void {
+  if (group && typeof group.value === 'number') fields.add(name, group.value, group.unit);
 }
 
 function isTime(group: ObisGroup): boolean {
@@ -285,8 +307,8 @@ function mediumKind(code: number | null): MbusDeviceKind {
  * `gas`, `water`, `heat`: the device of that kind on the lowest channel, passing over empty
  * channels (no id, no reading: Iskra meters announce gas on a channel with nothing connected).
  */
-function addDeviceShortcuts(telegram: P1Telegram): void {
-  const devices = Object.values(telegram.mbus);
+function addDeviceShortcuts(telegram: P1Telegram, mbus: Record<string, MbusDevice>): void {
+  const devices = Object.values(mbus);
   for (const kind of SHORTCUT_KINDS) {
     let best: MbusDevice | undefined;
     for (const device of devices) if (device.kind === kind && (!best || isBetterShortcut(device, best))) best = device;
@@ -304,36 +326,43 @@ function isInUse(device: MbusDevice): boolean {
 
 const SHORTCUT_KINDS = ['gas', 'water', 'heat'] as const;
 
+/** The code of a register by its general registry name. */
+function codeOf(name: string): string {
+  const definition = OBIS_REGISTRY.find((entry) => entry.name === name && !entry.profiles);
+  if (!definition) throw new Error(`no register named ${name}`);
+  return definition.code;
+}
+
+const POWER_DELIVERED = codeOf('powerDelivered');
+const POWER_RETURNED = codeOf('powerReturned');
+/** Each tariff sum and the codes of the tariff registers it adds up. */
+const TARIFF_SUMS = (['Delivered', 'Returned'] as const).map((direction) => ({
+  name: `energy${direction}Sum`,
+  codes: [1, 2, 3, 4].map((tariff) => codeOf(`energy${direction}Tariff${tariff}`)),
+}));
+
 /**
  * Values users otherwise compute themselves, named so they cannot be mistaken for meter registers:
  * `powerNet` = powerDelivered − powerReturned; `energyDeliveredSum` / `energyReturnedSum` = the
  * tariff registers added up (only for meters with tariff registers, all in one unit).
  */
-function addDerivedValues(telegram: P1Telegram, derived: DerivedInputs): void {
-  const delivered = derived.powerDelivered;
-  const returned = derived.powerReturned;
+function addDerivedValues(fields: FlatFields, obis: Record<string, ObisObject>): void {
+  const delivered = obis[POWER_DELIVERED];
+  const returned = obis[POWER_RETURNED];
   if (delivered && returned && typeof delivered.value === 'number' && typeof returned.value === 'number' && delivered.unit === returned.unit) {
     const places = Math.max(decimalPlaces(delivered.groups[0].raw), decimalPlaces(returned.groups[0].raw));
-    addWithUnit(telegram, 'powerNet', addDecimals(delivered.value, returned.value, places, -1), delivered.unit);
+    fields.add('powerNet', addDecimals(delivered.value, returned.value, places, -1), delivered.unit);
   }
-  addTariffSum(
-    telegram,
-    [derived.energyDeliveredTariff1, derived.energyDeliveredTariff2, derived.energyDeliveredTariff3, derived.energyDeliveredTariff4],
-    'energyDeliveredSum',
-  );
-  addTariffSum(
-    telegram,
-    [derived.energyReturnedTariff1, derived.energyReturnedTariff2, derived.energyReturnedTariff3, derived.energyReturnedTariff4],
-    'energyReturnedSum',
-  );
+  for (const { name, codes } of TARIFF_SUMS) addTariffSum(fields, obis, codes, name);
 }
 
-function addTariffSum(telegram: P1Telegram, tariffs: Array<ObisObject | undefined>, name: string): void {
+function addTariffSum(fields: FlatFields, obis: Record<string, ObisObject>, codes: readonly string[], name: string): void {
   let sum = 0;
   let places = 0;
   let unit: string | undefined;
   let count = 0;
-  for (const object of tariffs) {
+  for (const code of codes) {
+    const object = obis[code];
     if (!object) continue;
     if (typeof object.value !== 'number' || (count > 0 && object.unit !== unit)) return;
     places = Math.max(places, decimalPlaces(object.groups[0].raw));
@@ -341,5 +370,5 @@ function addTariffSum(telegram: P1Telegram, tariffs: Array<ObisObject | undefine
     unit = object.unit;
     count++;
   }
-  if (count > 0) addWithUnit(telegram, name, sum, unit);
+  if (count > 0) fields.add(name, sum, unit);
 }

@@ -292,13 +292,31 @@ export interface CodeMeanings {
   byProfile?: Partial<Record<MeterProfile, ObisDefinition>>;
 }
 
-const BY_CODE = buildIndex();
+/**
+ * The registry's key of an id `A-B:C.D.E`: its five numbers in one small integer, so the parser
+ * looks a line up from the digits it has just read, without cutting the id out as a string.
+ * Each number is multiplied by its field's `weight`; an id with a number above its field's `max`
+ * has no key (-1): the registry holds none like it.
+ */
+export const KEY_FIELDS: readonly { readonly max: number; readonly weight: number }[] = [
+  { max: 1, weight: 2 ** 28 }, // A: 0 abstract, 1 electricity
+  { max: 9, weight: 2 ** 24 }, // B: the channel (M-Bus devices 1–9)
+  { max: 255, weight: 2 ** 16 }, // C
+  { max: 255, weight: 2 ** 8 }, // D
+  { max: 255, weight: 1 }, // E
+];
 
-function buildIndex(): Map<string, CodeMeanings> {
-  const index = new Map<string, CodeMeanings>();
+/** The key `0-n:C.D.E` patterns are filed under: B = 10, which no id as sent can have. */
+const CHANNEL_PATTERN = KEY_FIELDS[1].max + 1;
+
+const BY_KEY = buildIndex();
+
+function buildIndex(): Map<number, CodeMeanings> {
+  const index = new Map<number, CodeMeanings>();
   for (const definition of OBIS_REGISTRY) {
-    let entry = index.get(definition.code);
-    if (!entry) index.set(definition.code, (entry = { fallback: definition }));
+    const key = keyOfCode(definition.code);
+    let entry = index.get(key);
+    if (!entry) index.set(key, (entry = { fallback: definition }));
     else if (!definition.profiles && entry.fallback.profiles) entry.fallback = definition;
     if (definition.profiles) {
       entry.byProfile ??= {};
@@ -306,6 +324,22 @@ function buildIndex(): Map<string, CodeMeanings> {
     }
   }
   return index;
+}
+
+/** The key of a code as the registry and users write it (`1-0:1.8.1`, `0-n:24.2.1`, optionally `*255`); -1 if none. */
+function keyOfCode(code: string): number {
+  const match = /^(\d{1,3})-(\d{1,3}|n):(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\*\d+)?$/.exec(code);
+  // A number with a leading zero (`1-0:01.8.1`) is not how the specifications write a code.
+  if (!match || /(^|[-:.])0\d/.test(code)) return -1;
+  const isPattern = match[2] === 'n';
+  if (isPattern && match[1] !== '0') return -1;
+  let key = 0;
+  for (let field = 0; field < 5; field++) {
+    const number = isPattern && field === 1 ? CHANNEL_PATTERN : Number(match[field + 1]);
+    if (number > KEY_FIELDS[field].max && !(isPattern && field === 1)) return -1;
+    key += number * KEY_FIELDS[field].weight;
+  }
+  return key;
 }
 
 /**
@@ -318,21 +352,22 @@ export function lookupObis(code: string, profile?: MeterProfile): ObisDefinition
   return (profile && meanings.byProfile?.[profile]) || meanings.fallback;
 }
 
-/** Every meaning of a code: one Map lookup for exact codes; M-Bus channels `0-1:` … `0-9:` fall back to the `0-n:` pattern. */
+/** Every meaning of a code; M-Bus channels `0-1:` … `0-9:` have those of their `0-n:` pattern. */
 export function meaningsOf(code: string): CodeMeanings | undefined {
-  const star = code.indexOf('*');
-  return meaningsOfReduced(star < 0 ? code : code.slice(0, star));
+  return meaningsOfKey(keyOfCode(code));
 }
 
-/** The same for a reduced id `A-B:C.D.E` (no group F), as the parser reads them. */
-export function meaningsOfReduced(id: string): CodeMeanings | undefined {
-  return BY_CODE.get(id) ?? channelEntry(id);
+/** The same by key: exact ids first, then channels 1–9 of `0-n:` patterns. */
+export function meaningsOfKey(key: number): CodeMeanings | undefined {
+  if (key < 0) return undefined;
+  const exact = BY_KEY.get(key);
+  if (exact !== undefined) return exact;
+  const channel = channelOfKey(key);
+  const isChannelId = key < KEY_FIELDS[0].weight && channel >= 1;
+  return isChannelId ? BY_KEY.get(key + (CHANNEL_PATTERN - channel) * KEY_FIELDS[1].weight) : undefined;
 }
 
-function channelEntry(key: string): CodeMeanings | undefined {
-  // `0-n:` with a one-digit channel n ≠ 0; the rest (`:C.D.E`) is looked up as a pattern.
-  if (key.length < 5 || key.charCodeAt(0) !== 48 || key.charCodeAt(1) !== 45 || key.charCodeAt(3) !== 58) return undefined;
-  const channel = key.charCodeAt(2);
-  if (channel < 49 || channel > 57) return undefined;
-  return BY_CODE.get('0-n' + key.slice(3));
+/** B of the id whose key this is: the M-Bus channel of `0-n:` lines. */
+export function channelOfKey(key: number): number {
+  return Math.floor(key / KEY_FIELDS[1].weight) % 16;
 }

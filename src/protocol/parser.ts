@@ -1,6 +1,6 @@
 import { checkTelegramCrc } from './crc16';
 import { interpretTelegram, type ParseContext, type ScannedLine } from './interpret';
-import { meaningsOfReduced, type ObisDefinition } from './obis-registry';
+import { channelOfKey, KEY_FIELDS, meaningsOfKey, type ObisDefinition } from './obis-registry';
 import { describeBadTimestamp, decodeTimestamp, looksLikeTimestamp, ZoneClock } from './timestamp';
 import type { CrcCheck, ObisGroup, ObisObject, P1Telegram, ParseOptions } from './types';
 import { canonicalUnit, decodeHexText, parseDecimal } from './values';
@@ -15,40 +15,58 @@ import { canonicalUnit, decodeHexText, parseDecimal } from './values';
 
 const DEFAULT_ZONE = 'Europe/Amsterdam';
 
-/** Parse one telegram (`/` … `!CRC`). Never throws; problems are listed in `warnings`. */
-export function parseTelegram(text: string, options?: ParseOptions, crc?: CrcCheck): P1Telegram {
-  const warnings: string[] = [];
-  try {
-    const source = typeof text === 'string' ? text : String(text); // JavaScript callers may pass a Buffer
-    const check = crc ?? checkOwnCrc(source);
-    const context: ParseContext = { clock: clockFor(options?.timezone, warnings), warnings };
-    return interpretTelegram(readLines(source, context), context, check);
-  } catch (error) {
-    // Only a bug can get here; the caller still gets a well-formed (empty) telegram.
-    warnings.push(`parser error: ${error instanceof Error ? error.message : String(error)}`);
-    const context: ParseContext = { clock: ZoneClock.for(DEFAULT_ZONE), warnings };
-    return interpretTelegram(
-      { header: '', obis: {}, lines: [], sawIecSuffix: false },
-      context,
-      crc ?? { present: false, stated: null, computed: '0000', valid: null },
-    );
+/**
+ * The parser of one meter's telegrams. It owns the meter's clock (the time zone's offsets, with
+ * the hours it has looked up): the one thing kept from one telegram to the next, and never shared
+ * with another meter. A `P1Reader` holds one; `parseTelegram` makes one per call.
+ */
+export class TelegramParser {
+  private readonly clock: ZoneClock;
+  /** Said with every telegram: the time zone asked for is unknown. */
+  private readonly zoneWarning: string | undefined;
+
+  constructor(options?: ParseOptions) {
+    const zone = options?.timezone || DEFAULT_ZONE;
+    try {
+      this.clock = new ZoneClock(zone);
+    } catch {
+      this.clock = new ZoneClock(DEFAULT_ZONE);
+      this.zoneWarning = `unknown time zone "${zone}", using ${DEFAULT_ZONE}`;
+    }
   }
+
+  /** Parse one telegram (`/` … `!CRC`). Never throws; problems are listed in `warnings`. */
+  parse(text: string, crc?: CrcCheck): P1Telegram {
+    const warnings: string[] = this.zoneWarning === undefined ? [] : [this.zoneWarning];
+    const context: ParseContext = { clock: this.clock, warnings };
+    try {
+      const source = typeof text === 'string' ? text : String(text); // JavaScript callers may pass a Buffer
+      const check = crc ?? checkOwnCrc(source);
+      return interpretTelegram(readLines(source, context), context, check);
+    } catch (error) {
+      // Only a bug can get here; the caller still gets a well-formed (empty) telegram.
+      warnings.push(`parser error: ${error instanceof Error ? error.message : String(error)}`);
+      return interpretTelegram(
+        { header: '', obis: {}, lines: [], sawIecSuffix: false },
+        context,
+        crc ?? { present: false, stated: null, computed: '0000', valid: null },
+      );
+    }
+  }
+}
+
+/**
+ * Parse one telegram with a parser made for it. Making one costs more than parsing (the time
+ * zone's rules are loaded): for a stream of telegrams keep one `TelegramParser` or `P1Reader`.
+ */
+export function parseTelegram(text: string, options?: ParseOptions, crc?: CrcCheck): P1Telegram {
+  return new TelegramParser(options).parse(text, crc);
 }
 
 /** A fragment without its `/` header cannot be checked: whatever CRC it ends with covers bytes we do not have. */
 function checkOwnCrc(text: string): CrcCheck {
   const check = checkTelegramCrc(text);
   return text.indexOf('/') < 0 && check.valid !== null ? { ...check, valid: null } : check;
-}
-
-function clockFor(zone: string | undefined, warnings: string[]): ZoneClock {
-  if (!zone) return ZoneClock.for(DEFAULT_ZONE);
-  try {
-    return ZoneClock.for(zone);
-  } catch {
-    warnings.push(`unknown time zone "${zone}", using ${DEFAULT_ZONE}`);
-    return ZoneClock.for(DEFAULT_ZONE);
-  }
 }
 
 /** The header and every data line of `text`, decoded, in order. */
@@ -80,16 +98,16 @@ function readLines(text: string, context: ParseContext): { header: string; obis:
       if (previous) appendGroups(previous, raws, context);
       else context.warnings.push(`line "${excerpt(text, pos, end)}" continues no data line; ignored`);
     } else if (first >= 48 && first <= 57) {
-      const line = scanner.dataLine(pos, end);
-      if (line === undefined) {
+      const id = readObisId(text, pos, end);
+      if (id === undefined) {
         context.warnings.push(`unreadable line "${excerpt(text, pos, end)}"; skipped`);
       } else {
-        sawIecSuffix ||= line.iecSuffix;
-        const scanned = decodeLine(line.id, line.groups, context);
-        if (obis[scanned.id] !== undefined) context.warnings.push(`${scanned.id} appears twice; the last line is kept`);
-        obis[scanned.id] = scanned.object;
-        lines.push(scanned);
-        consumed = line.end;
+        sawIecSuffix ||= text.charCodeAt(id.end) === 42 /* * */;
+        const { line, end: lineEnd } = readDataLine(scanner, pos, end, id, context);
+        if (obis[line.id] !== undefined) context.warnings.push(`${line.id} appears twice; the last line is kept`);
+        obis[line.id] = line.object;
+        lines.push(line);
+        consumed = lineEnd;
       }
     } else if (!isBlank(text, pos, end)) {
       context.warnings.push(`unreadable line "${excerpt(text, pos, end)}"; skipped`);
@@ -99,13 +117,28 @@ function readLines(text: string, context: ParseContext): { header: string; obis:
   return { header, obis, lines, sawIecSuffix };
 }
 
-/** A data line as read: its reduced id, the contents of its value groups, and where the last line it took ends. */
-interface RawLine {
-  id: string;
-  groups: string[];
-  end: number;
-  /** The id carried an IEC 62056-21 group F (`*255`). */
-  iecSuffix: boolean;
+/**
+ * The data line at `pos` whose id has been read: the id as the key of `obis` (a known one is its
+ * registry code, the same string in every telegram), its groups decoded by the id's general
+ * meaning, and the end of the last line its groups took.
+ */
+function readDataLine(scanner: LineScanner, pos: number, lineEnd: number, id: ObisId, context: ParseContext): { line: ScannedLine; end: number } {
+  const meanings = meaningsOfKey(id.key);
+  const definition = meanings?.fallback;
+  const channel = definition !== undefined && isChannelPattern(definition) ? channelOfKey(id.key) : 0;
+  const code = definition !== undefined && channel === 0 ? definition.code : scanner.text.slice(pos, id.end);
+  const raws: string[] = [];
+  const end = scanner.groups(groupsStart(scanner.text, id.end), lineEnd, code, raws);
+  const decoding = definition ? definition.kind : 'unknown';
+  const groups: ObisGroup[] = [];
+  for (const raw of raws) groups.push(decodeGroup(raw, decoding, code, context));
+  const text = decoding === 'octets' && raws.length > 0 ? decodeHexText(raws[0], 0, raws[0].length) : undefined;
+  return { line: { id: code, channel, meanings, object: lineObject(definition, groups, text) }, end };
+}
+
+/** `0-n:C.D.E`: a code of every M-Bus channel. */
+function isChannelPattern(definition: ObisDefinition): boolean {
+  return definition.code.charCodeAt(2) === 110 /* n */;
 }
 
 /**
@@ -116,7 +149,7 @@ class LineScanner {
   private nextClose = -1;
 
   constructor(
-    private readonly text: string,
+    readonly text: string,
     private readonly warnings: string[],
   ) {}
 
@@ -135,16 +168,6 @@ class LineScanner {
     if (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10) return end + 2;
     const eol = text.indexOf('\n', end);
     return eol < 0 ? this.text.length : eol + 1;
-  }
-
-  /** The data line `text[pos, end)` = `A-B:C.D.E(…)…`, or undefined when it does not start with a well-formed id. */
-  dataLine(pos: number, end: number): RawLine | undefined {
-    const idEnd = obisIdEnd(this.text, pos, end);
-    if (idEnd < 0) return undefined;
-    const id = this.text.slice(pos, idEnd);
-    const groups: string[] = [];
-    const consumed = this.groups(groupsStart(this.text, idEnd), end, id, groups);
-    return { id, groups, end: consumed, iecSuffix: this.text.charCodeAt(idEnd) === 42 /* * */ };
   }
 
   /**
@@ -203,27 +226,39 @@ class LineScanner {
   }
 }
 
-/** The separators of `A-B:C.D.E`. */
+/** The separators after A, B, C and D of `A-B:C.D.E`. */
 const ID_SEPARATORS = [45 /* - */, 58 /* : */, 46 /* . */, 46 /* . */];
 
+/** The id a data line starts with: its registry key (-1 for none) and where it ends. */
+interface ObisId {
+  key: number;
+  end: number;
+}
+
 /**
- * The end of the id `A-B:C.D.E` at `pos`, or -1 when the line does not start with a well-formed
- * id followed by its value groups (`1-0:99:97.0`, `0:96.7.19`). A group F after the id (`*255`
- * IEC style, or `.255` as in the DSMR 4.2 specification's example) is not part of it.
+ * The id `A-B:C.D.E` at `pos`, or undefined when the line does not start with a well-formed id
+ * followed by its value groups (`1-0:99:97.0`, `0:96.7.19`). A group F after the id (`*255`
+ * IEC style, or `.255` as in the DSMR 4.2 specification's example) is not part of it. The key is
+ * made from the digits as they are read; a number written with a leading zero gives none.
  */
-function obisIdEnd(text: string, pos: number, lineEnd: number): number {
+function readObisId(text: string, pos: number, lineEnd: number): ObisId | undefined {
   let i = pos;
+  let key = 0;
   for (let field = 0; field < 5; field++) {
     const digitsStart = i;
-    while (i < lineEnd && isDigit(text.charCodeAt(i))) i++;
-    if (i === digitsStart || i - digitsStart > 3) return -1;
+    let number = 0;
+    for (let c = text.charCodeAt(i); i < lineEnd && isDigit(c); c = text.charCodeAt(++i)) number = number * 10 + c - 48;
+    const digits = i - digitsStart;
+    if (digits === 0 || digits > 3) return undefined;
+    const fits = number <= KEY_FIELDS[field].max && (digits === 1 || text.charCodeAt(digitsStart) !== 48);
+    key = key >= 0 && fits ? key + number * KEY_FIELDS[field].weight : -1;
     if (field < 4) {
-      if (text.charCodeAt(i) !== ID_SEPARATORS[field]) return -1;
+      if (text.charCodeAt(i) !== ID_SEPARATORS[field]) return undefined;
       i++;
     }
   }
   const open = groupsStart(text, i);
-  return open < lineEnd && text.charCodeAt(open) === 40 /* ( */ ? i : -1;
+  return open < lineEnd && text.charCodeAt(open) === 40 /* ( */ ? { key, end: i } : undefined;
 }
 
 /** Where the value groups start after the id that ends at `idEnd`: past a group F, if any. */
@@ -245,7 +280,7 @@ function isDigit(c: number): boolean {
 function startsNewObject(text: string, pos: number, end: number): boolean {
   const c = text.charCodeAt(pos);
   if (pos >= end || c === 33 || c === 40 || c === 47) return true;
-  return obisIdEnd(text, pos, end) >= 0;
+  return readObisId(text, pos, end) !== undefined;
 }
 
 function isBlank(text: string, start: number, end: number): boolean {
@@ -263,21 +298,6 @@ function excerpt(text: string, start: number, end: number): string {
 /** The registry names of the M-Bus hourly readings, whose value comes on a continuation line (DSMR 2.2/3). */
 function isHourlyProfile(definition: ObisDefinition | undefined): boolean {
   return definition?.name === 'mbusHourlyReading' || definition?.name === 'mbusColdReading';
-}
-
-/** One data line decoded by the general registry meaning of its id (the profile may rename it later). */
-function decodeLine(id: string, raws: string[], context: ParseContext): ScannedLine {
-  const meanings = meaningsOfReduced(id);
-  const definition = meanings?.fallback;
-  // Only `0-n:` patterns match ids of other channels than 0, and those have a one-digit channel.
-  const channel = definition !== undefined && definition.code.charCodeAt(2) === 110 /* n */ ? id.charCodeAt(2) - 48 : 0;
-  // Any other known id is its registry code, whose copy is interned: as the key in `obis` it saves a string-table lookup per access.
-  if (definition !== undefined && channel === 0) id = definition.code;
-  const decoding = definition ? definition.kind : 'unknown';
-  const groups: ObisGroup[] = [];
-  for (const raw of raws) groups.push(decodeGroup(raw, decoding, id, context));
-  const text = decoding === 'octets' && raws.length > 0 ? decodeHexText(raws[0], 0, raws[0].length) : undefined;
-  return { id, channel, meanings, object: lineObject(definition, groups, text) };
 }
 
 /** Continuation line: its groups belong to the previous object. */

@@ -1,6 +1,6 @@
 import { decryptFrame, DecryptError, readKey } from './decrypt';
 import { TelegramFramer, type Frame, type FrameDiscard, type FramerStats } from './framer';
-import { parseTelegram } from './parser';
+import { TelegramParser } from './parser';
 import type { CrcCheck, P1Telegram, ParseOptions } from './types';
 
 /**
@@ -50,7 +50,7 @@ export class P1Reader {
   /** Frames decrypted plaintext, which is a complete telegram with its own CRC. */
   private readonly plaintextFramer: TelegramFramer;
   private readonly dropBadCrc: boolean;
-  private readonly parseOptions: ParseOptions;
+  private readonly parser: TelegramParser;
   private readonly keys: Keys;
   private readonly requireAuthentication: boolean;
   private decryptFailures = 0;
@@ -63,7 +63,7 @@ export class P1Reader {
   ) {
     const { crcPolicy, maxTelegramSize, decryptionKey, authenticationKey, allowUnauthenticated, ...parseOptions } = options;
     this.dropBadCrc = crcPolicy !== 'flag';
-    this.parseOptions = parseOptions;
+    this.parser = new TelegramParser(parseOptions);
     this.keys = checkKeys(decryptionKey, authenticationKey);
     this.requireAuthentication = this.keys !== null && allowUnauthenticated !== true;
     const onDiscard = (discard: FrameDiscard): void => this.problem(discard.reason, describeDiscard(discard));
@@ -133,7 +133,7 @@ export class P1Reader {
       this.problem('crc', `CRC mismatch: stated ${crc.stated}, computed ${crc.computed} — ${verdict}`);
       if (this.dropBadCrc) return;
     }
-    const telegram = parseTelegram(text, this.parseOptions, crc);
+    const telegram = this.parser.parse(text, crc);
     this.emitted++;
     this.handlers.onTelegram(telegram, text);
   }

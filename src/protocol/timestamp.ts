@@ -19,32 +19,21 @@ const MAX_DATE_MS = 8.64e15;
 const MAX_CACHED_HOURS = 4096;
 
 /**
- * The offsets of one IANA time zone, with the per-hour Intl lookups cached. The one table the
- * protocol layer keeps across calls, on purpose: an Intl formatter costs about 70 µs to make,
- * and what the table holds (a zone's offset in a given hour) is a fact of the time-zone
- * database, the same whoever asks, so no meter's telegrams can change another's result.
+ * The offsets of one IANA time zone, with the per-hour Intl lookups cached. Each meter's parser
+ * owns one (an Intl formatter costs about 70 µs to make, more than a parse); nothing is shared
+ * between meters. Throws RangeError for an unknown zone.
  */
 export class ZoneClock {
-  private static readonly clocks = new Map<string, ZoneClock>();
-
-  /** The clock of `zone`, made once per zone. Throws RangeError for an unknown zone. */
-  static for(zone: string): ZoneClock {
-    let clock = ZoneClock.clocks.get(zone);
-    if (!clock) {
-      clock = new ZoneClock(zone);
-      ZoneClock.clocks.set(zone, clock);
-    }
-    return clock;
-  }
-
   /** `+01:00` for Europe/Amsterdam: what `W` stamps carry. */
   readonly winterSuffix: string;
   /** `+02:00` for Europe/Amsterdam: what `S` stamps carry. */
   readonly summerSuffix: string;
+  /** The zone's standard offset in minutes (the smaller of January's and July's). */
+  private readonly standardOffset: number;
   private readonly formatter: Intl.DateTimeFormat;
   private readonly offsetByHour = new Map<number, number>();
 
-  private constructor(readonly zone: string) {
+  constructor(readonly zone: string) {
     this.formatter = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
@@ -56,9 +45,9 @@ export class ZoneClock {
       second: 'numeric',
     });
     // Standard time is the smaller of the January and July offsets (DST adds, in both hemispheres).
-    const standard = Math.min(this.offsetAt(Date.UTC(2024, 0, 1)), this.offsetAt(Date.UTC(2024, 6, 1)));
-    this.winterSuffix = formatOffset(standard);
-    this.summerSuffix = formatOffset(standard + 60);
+    this.standardOffset = Math.min(this.offsetAt(Date.UTC(2024, 0, 1)), this.offsetAt(Date.UTC(2024, 6, 1)));
+    this.winterSuffix = formatOffset(this.standardOffset);
+    this.summerSuffix = formatOffset(this.standardOffset + 60);
   }
 
   /** UTC offset in minutes of this zone at the instant `utcMs`. */
@@ -97,8 +86,14 @@ export class ZoneClock {
       TWO_DIGITS[local.getUTCMinutes()] +
       ':' +
       TWO_DIGITS[local.getUTCSeconds()] +
-      formatOffset(offset)
+      this.suffixOf(offset)
     );
+  }
+
+  /** The `+hh:mm` of an offset; the zone's two usual ones are made once. */
+  private suffixOf(offset: number): string {
+    if (offset === this.standardOffset) return this.winterSuffix;
+    return offset === this.standardOffset + 60 ? this.summerSuffix : formatOffset(offset);
   }
 
   private computeOffset(utcMs: number): number {
@@ -140,13 +135,9 @@ export class ZoneClock {
  * read at their fixed places, which costs a quarter of `Date.parse` and its general grammar.
  */
 export function instantOf(iso: string): number {
-  const digits = (at: number, count: number): number => {
-    let n = 0;
-    for (let i = at; i < at + count; i++) n = n * 10 + iso.charCodeAt(i) - 48;
-    return n;
-  };
-  const wall = Date.UTC(digits(0, 4), digits(5, 2) - 1, digits(8, 2), digits(11, 2), digits(14, 2), digits(17, 2));
-  const offset = digits(20, 2) * 60 + digits(23, 2);
+  const year = twoDigits(iso, 0) * 100 + twoDigits(iso, 2);
+  const wall = Date.UTC(year, twoDigits(iso, 5) - 1, twoDigits(iso, 8), twoDigits(iso, 11), twoDigits(iso, 14), twoDigits(iso, 17));
+  const offset = twoDigits(iso, 20) * 60 + twoDigits(iso, 23);
   return wall - (iso.charCodeAt(19) === 45 /* - */ ? -offset : offset) * 60_000;
 }
 
