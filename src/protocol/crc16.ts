@@ -32,7 +32,8 @@ export function crc16Update(crc: number, bytes: Uint8Array, start = 0, end = byt
  */
 export function crc16String(text: string, start = 0, end = text.length): number {
   let crc = 0;
-  for (let i = Math.max(start, 0); i < Math.min(end, text.length); i++) crc = (crc >>> 8) ^ TABLE[(crc ^ text.charCodeAt(i)) & 0xff];
+  const stop = Math.min(end, text.length);
+  for (let i = Math.max(start, 0); i < stop; i++) crc = (crc >>> 8) ^ TABLE[(crc ^ text.charCodeAt(i)) & 0xff];
   return crc;
 }
 

@@ -77,7 +77,7 @@ const PHASES = 2;
 const OTHER = 3;
 const IDENTIFICATION = 4;
 
-/** The headline fields, after the telegram's time: what people look at first. */
+/** The headline fields, in this order after the telegram's time: what people look at first. */
 const HEADLINE_FIELDS = ['powerDelivered', 'powerReturned', 'powerNet', 'averageDemand', 'peakDemandMonth', 'peakDemandMonthTime', 'tariff'];
 /** Flat fields that say which meter and which firmware, not what it measured. */
 const IDENTIFICATION_FIELDS = ['p1Version', 'emucsVersion', 'serialNumber', 'eanCode', 'logicalDeviceName', 'meterNumber', 'manufacturerSerial'];
@@ -99,21 +99,30 @@ const SECTION_OF = new Map<string, number>(
 
 /** The flat fields of one telegram, gathered by section in telegram order, and their units. */
 class FlatFields {
-  private readonly names: string[][] = [[], [], [], [], []];
-  private readonly values: unknown[][] = [[], [], [], [], []];
+  /** Per section: name, value, name, value, … */
+  private readonly sections: unknown[][] = [[], [], [], [], []];
   readonly units: Record<string, string> = {};
 
   add(name: string, value: unknown, unit?: string): void {
-    const section = SECTION_OF.get(name) ?? OTHER;
-    this.names[section].push(name);
-    this.values[section].push(value);
+    this.sections[SECTION_OF.get(name) ?? OTHER].push(name, value);
     if (unit !== undefined) this.units[name] = unit;
   }
 
+  /** Adds a section's fields in telegram order; the headline ones in the order of `HEADLINE_FIELDS`. */
   addSection(telegram: P1Telegram, section: number): void {
-    const names = this.names[section];
-    const values = this.values[section];
-    for (let i = 0; i < names.length; i++) telegram[names[i]] = values[i];
+    const fields = this.sections[section];
+    if (section === HEADLINE) {
+      for (const name of HEADLINE_FIELDS) {
+        // From the end: of a repeated line the last one counts, as everywhere.
+        for (let i = fields.length - 2; i >= 0; i -= 2) {
+          if (fields[i] !== name) continue;
+          telegram[name] = fields[i + 1];
+          break;
+        }
+      }
+    } else {
+      for (let i = 0; i < fields.length; i += 2) telegram[fields[i] as string] = fields[i + 1];
+    }
   }
 }
 

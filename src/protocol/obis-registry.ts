@@ -294,20 +294,15 @@ export interface CodeMeanings {
 
 /**
  * The registry's key of an id `A-B:C.D.E`: its five numbers in one small integer, so the parser
- * looks a line up from the digits it has just read, without cutting the id out as a string.
- * Each number is multiplied by its field's `weight`; an id with a number above its field's `max`
- * has no key (-1): the registry holds none like it.
+ * looks a line up from the digits it has just read, without cutting the id out as a string. Each
+ * number is multiplied by its field's weight; an id with a number above its field's maximum has
+ * no key (-1): the registry holds none like it.
  */
-export const KEY_FIELDS: readonly { readonly max: number; readonly weight: number }[] = [
-  { max: 1, weight: 2 ** 28 }, // A: 0 abstract, 1 electricity
-  { max: 9, weight: 2 ** 24 }, // B: the channel (M-Bus devices 1–9)
-  { max: 255, weight: 2 ** 16 }, // C
-  { max: 255, weight: 2 ** 8 }, // D
-  { max: 255, weight: 1 }, // E
-];
+export const KEY_FIELD_MAX: readonly number[] = [1, 9, 255, 255, 255]; // A: 0 or 1; B: the channel, M-Bus devices 1–9
+export const KEY_FIELD_WEIGHT: readonly number[] = [2 ** 28, 2 ** 24, 2 ** 16, 2 ** 8, 1];
 
 /** The key `0-n:C.D.E` patterns are filed under: B = 10, which no id as sent can have. */
-const CHANNEL_PATTERN = KEY_FIELDS[1].max + 1;
+const CHANNEL_PATTERN = KEY_FIELD_MAX[1] + 1;
 
 const BY_KEY = buildIndex();
 
@@ -336,8 +331,8 @@ function keyOfCode(code: string): number {
   let key = 0;
   for (let field = 0; field < 5; field++) {
     const number = isPattern && field === 1 ? CHANNEL_PATTERN : Number(match[field + 1]);
-    if (number > KEY_FIELDS[field].max && !(isPattern && field === 1)) return -1;
-    key += number * KEY_FIELDS[field].weight;
+    if (number > KEY_FIELD_MAX[field] && !(isPattern && field === 1)) return -1;
+    key += number * KEY_FIELD_WEIGHT[field];
   }
   return key;
 }
@@ -363,11 +358,11 @@ export function meaningsOfKey(key: number): CodeMeanings | undefined {
   const exact = BY_KEY.get(key);
   if (exact !== undefined) return exact;
   const channel = channelOfKey(key);
-  const isChannelId = key < KEY_FIELDS[0].weight && channel >= 1;
-  return isChannelId ? BY_KEY.get(key + (CHANNEL_PATTERN - channel) * KEY_FIELDS[1].weight) : undefined;
+  const isChannelId = key < KEY_FIELD_WEIGHT[0] && channel >= 1;
+  return isChannelId ? BY_KEY.get(key + (CHANNEL_PATTERN - channel) * KEY_FIELD_WEIGHT[1]) : undefined;
 }
 
 /** B of the id whose key this is: the M-Bus channel of `0-n:` lines. */
 export function channelOfKey(key: number): number {
-  return Math.floor(key / KEY_FIELDS[1].weight) % 16;
+  return Math.floor(key / KEY_FIELD_WEIGHT[1]) % 16;
 }

@@ -1,6 +1,6 @@
 import { checkTelegramCrc } from './crc16';
 import { interpretTelegram, type ParseContext, type ScannedLine } from './interpret';
-import { channelOfKey, KEY_FIELDS, meaningsOfKey, type ObisDefinition } from './obis-registry';
+import { channelOfKey, KEY_FIELD_MAX, KEY_FIELD_WEIGHT, meaningsOfKey, type ObisDefinition } from './obis-registry';
 import { describeBadTimestamp, decodeTimestamp, looksLikeTimestamp, ZoneClock } from './timestamp';
 import type { CrcCheck, ObisGroup, ObisObject, P1Telegram, ParseOptions } from './types';
 import { canonicalUnit, decodeHexText, parseDecimal } from './values';
@@ -247,13 +247,17 @@ function readObisId(text: string, pos: number, lineEnd: number): ObisId | undefi
   for (let field = 0; field < 5; field++) {
     const digitsStart = i;
     let number = 0;
-    for (let c = text.charCodeAt(i); i < lineEnd && isDigit(c); c = text.charCodeAt(++i)) number = number * 10 + c - 48;
+    let c = text.charCodeAt(i);
+    while (c >= 48 && c <= 57 && i < lineEnd) {
+      number = number * 10 + c - 48;
+      c = text.charCodeAt(++i);
+    }
     const digits = i - digitsStart;
     if (digits === 0 || digits > 3) return undefined;
-    const fits = number <= KEY_FIELDS[field].max && (digits === 1 || text.charCodeAt(digitsStart) !== 48);
-    key = key >= 0 && fits ? key + number * KEY_FIELDS[field].weight : -1;
+    const fits = number <= KEY_FIELD_MAX[field] && (digits === 1 || text.charCodeAt(digitsStart) !== 48);
+    key = key >= 0 && fits ? key + number * KEY_FIELD_WEIGHT[field] : -1;
     if (field < 4) {
-      if (text.charCodeAt(i) !== ID_SEPARATORS[field]) return undefined;
+      if (c !== ID_SEPARATORS[field]) return undefined;
       i++;
     }
   }
