@@ -53,7 +53,7 @@ export function interpretTelegram(scanned: ScannedTelegram, context: ParseContex
   addDerivedValues(fields, obis);
   // Section by section, in the order people read a telegram (the debug sidebar lists keys as added).
   const telegram = { timestamp: timestampOf(obis) } as P1Telegram;
-  for (const section of [HEADLINE, ENERGY, PHASES, OTHER]) fields.addSection(telegram, section);
+  fields.addSections(telegram, 0, OTHER);
   addDeviceShortcuts(telegram, mbus);
   telegram.mbus = mbus;
   telegram.header = header;
@@ -62,7 +62,7 @@ export function interpretTelegram(scanned: ScannedTelegram, context: ParseContex
   telegram.profile = profile.name;
   telegram.version = versionOf(obis, crc, profile);
   telegram.equipmentId = idOf(obis['0-0:96.1.1']) ?? idOf(obis['0-0:42.0.0']);
-  fields.addSection(telegram, IDENTIFICATION);
+  fields.addSections(telegram, IDENTIFICATION, IDENTIFICATION);
   telegram.units = fields.units;
   telegram.obis = obis;
   telegram.crc = crc;
@@ -70,20 +70,20 @@ export function interpretTelegram(scanned: ScannedTelegram, context: ParseContex
   return telegram;
 }
 
-/** The sections of the flat fields, in payload order. */
-const HEADLINE = 0;
-const ENERGY = 1;
-const PHASES = 2;
-const OTHER = 3;
-const IDENTIFICATION = 4;
-
-/** The headline fields, in this order after the telegram's time: what people look at first. */
+/**
+ * The flat fields in payload order: each headline field in its own place, then the energy, the
+ * phases, the other registers (M-Bus devices follow them), and the identification.
+ */
 const HEADLINE_FIELDS = ['powerDelivered', 'powerReturned', 'powerNet', 'averageDemand', 'peakDemandMonth', 'peakDemandMonthTime', 'tariff'];
+const ENERGY = HEADLINE_FIELDS.length;
+const PHASES = ENERGY + 1;
+const OTHER = PHASES + 1;
+const IDENTIFICATION = OTHER + 1;
 /** Flat fields that say which meter and which firmware, not what it measured. */
 const IDENTIFICATION_FIELDS = ['p1Version', 'emucsVersion', 'serialNumber', 'eanCode', 'logicalDeviceName', 'meterNumber', 'manufacturerSerial'];
 
 function sectionOf(name: string): number {
-  if (HEADLINE_FIELDS.includes(name)) return HEADLINE;
+  if (HEADLINE_FIELDS.includes(name)) return HEADLINE_FIELDS.indexOf(name);
   if (/energy/i.test(name)) return ENERGY;
   if (/L[123]$/.test(name)) return PHASES;
   if (IDENTIFICATION_FIELDS.includes(name) || name.startsWith('firmware')) return IDENTIFICATION;
@@ -100,7 +100,7 @@ const SECTION_OF = new Map<string, number>(
 /** The flat fields of one telegram, gathered by section in telegram order, and their units. */
 class FlatFields {
   /** Per section: name, value, name, value, … */
-  private readonly sections: unknown[][] = [[], [], [], [], []];
+  private readonly sections: unknown[][] = Array.from({ length: IDENTIFICATION + 1 }, () => []);
   readonly units: Record<string, string> = {};
 
   add(name: string, value: unknown, unit?: string): void {
@@ -108,19 +108,10 @@ class FlatFields {
     if (unit !== undefined) this.units[name] = unit;
   }
 
-  /** Adds a section's fields in telegram order; the headline ones in the order of `HEADLINE_FIELDS`. */
-  addSection(telegram: P1Telegram, section: number): void {
-    const fields = this.sections[section];
-    if (section === HEADLINE) {
-      for (const name of HEADLINE_FIELDS) {
-        // From the end: of a repeated line the last one counts, as everywhere.
-        for (let i = fields.length - 2; i >= 0; i -= 2) {
-          if (fields[i] !== name) continue;
-          telegram[name] = fields[i + 1];
-          break;
-        }
-      }
-    } else {
+  /** Adds the fields of the sections `first` … `last` (a repeated line: the last one's value). */
+  addSections(telegram: P1Telegram, first: number, last: number): void {
+    for (let section = first; section <= last; section++) {
+      const fields = this.sections[section];
       for (let i = 0; i < fields.length; i += 2) telegram[fields[i] as string] = fields[i + 1];
     }
   }

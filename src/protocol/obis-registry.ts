@@ -292,14 +292,43 @@ export interface CodeMeanings {
   byProfile?: Partial<Record<MeterProfile, ObisDefinition>>;
 }
 
+/** An id `A-B:C.D.E` as read from a text: the registry's key for it, and where it ends. */
+export interface ObisId {
+  /** The five numbers in one small integer, -1 when the registry holds no id like it (A > 1, B > 9, C/D/E > 255). */
+  key: number;
+  end: number;
+}
+
+const ID_SEPARATORS = [45 /* - */, 58 /* : */, 46 /* . */, 46 /* . */];
+const KEY_FIELD_MAX = [1, 9, 255, 255, 255]; // A: 0 or 1; B: the channel, M-Bus devices 1–9
+const KEY_FIELD_WEIGHT = [2 ** 28, 2 ** 24, 2 ** 16, 2 ** 8, 1];
+
 /**
- * The registry's key of an id `A-B:C.D.E`: its five numbers in one small integer, so the parser
- * looks a line up from the digits it has just read, without cutting the id out as a string. Each
- * number is multiplied by its field's weight; an id with a number above its field's maximum has
- * no key (-1): the registry holds none like it.
+ * The id at `pos`, or undefined when `text` has no `A-B:C.D.E` there (1–3 digits each). The key
+ * is made from the digits as they are read, so the parser looks a line up without cutting its id
+ * out as a string. A number written with a leading zero gives no key: no specification writes one.
  */
-export const KEY_FIELD_MAX: readonly number[] = [1, 9, 255, 255, 255]; // A: 0 or 1; B: the channel, M-Bus devices 1–9
-export const KEY_FIELD_WEIGHT: readonly number[] = [2 ** 28, 2 ** 24, 2 ** 16, 2 ** 8, 1];
+export function readObisId(text: string, pos: number, end: number): ObisId | undefined {
+  let i = pos;
+  let key = 0;
+  for (let field = 0; field < 5; field++) {
+    const digitsStart = i;
+    let number = 0;
+    let c = text.charCodeAt(i);
+    while (c >= 48 && c <= 57 && i < end) {
+      number = number * 10 + c - 48;
+      c = text.charCodeAt(++i);
+    }
+    const digits = i - digitsStart;
+    if (digits === 0 || digits > 3) return undefined;
+    const fits = number <= KEY_FIELD_MAX[field] && (digits === 1 || text.charCodeAt(digitsStart) !== 48);
+    key = key >= 0 && fits ? key + number * KEY_FIELD_WEIGHT[field] : -1;
+    if (field === 4) break;
+    if (c !== ID_SEPARATORS[field]) return undefined;
+    i++;
+  }
+  return { key, end: i };
+}
 
 /** The key `0-n:C.D.E` patterns are filed under: B = 10, which no id as sent can have. */
 const CHANNEL_PATTERN = KEY_FIELD_MAX[1] + 1;
@@ -323,18 +352,12 @@ function buildIndex(): Map<number, CodeMeanings> {
 
 /** The key of a code as the registry and users write it (`1-0:1.8.1`, `0-n:24.2.1`, optionally `*255`); -1 if none. */
 function keyOfCode(code: string): number {
-  const match = /^(\d{1,3})-(\d{1,3}|n):(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\*\d+)?$/.exec(code);
-  // A number with a leading zero (`1-0:01.8.1`) is not how the specifications write a code.
-  if (!match || /(^|[-:.])0\d/.test(code)) return -1;
-  const isPattern = match[2] === 'n';
-  if (isPattern && match[1] !== '0') return -1;
-  let key = 0;
-  for (let field = 0; field < 5; field++) {
-    const number = isPattern && field === 1 ? CHANNEL_PATTERN : Number(match[field + 1]);
-    if (number > KEY_FIELD_MAX[field] && !(isPattern && field === 1)) return -1;
-    key += number * KEY_FIELD_WEIGHT[field];
-  }
-  return key;
+  const star = code.indexOf('*');
+  const reduced = star < 0 ? code : code.slice(0, star);
+  const isPattern = reduced.startsWith('0-n:');
+  const id = readObisId(isPattern ? `0-1${reduced.slice(3)}` : reduced, 0, reduced.length);
+  if (id === undefined || id.end !== reduced.length || id.key < 0) return -1;
+  return isPattern ? id.key + (CHANNEL_PATTERN - 1) * KEY_FIELD_WEIGHT[1] : id.key;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { checkTelegramCrc } from './crc16';
 import { interpretTelegram, type ParseContext, type ScannedLine } from './interpret';
-import { channelOfKey, KEY_FIELD_MAX, KEY_FIELD_WEIGHT, meaningsOfKey, type ObisDefinition } from './obis-registry';
+import { channelOfKey, meaningsOfKey, type ObisDefinition, type ObisId, readObisId } from './obis-registry';
 import { describeBadTimestamp, decodeTimestamp, looksLikeTimestamp, ZoneClock } from './timestamp';
 import type { CrcCheck, ObisGroup, ObisObject, P1Telegram, ParseOptions } from './types';
 import { canonicalUnit, decodeHexText, parseDecimal } from './values';
@@ -9,8 +9,9 @@ import { canonicalUnit, decodeHexText, parseDecimal } from './values';
  * The telegram parser: the text line by line into `obis` (every line by its reduced OBIS id,
  * decoded by the registry's `kind`); then `interpret.ts` derives the friendly view. Pure and
  * tolerant: a line it cannot read costs one warning and nothing else. Everything it knows while
- * reading belongs to one call (a `LineScanner` and a `ParseContext`), so meters parsed in turn
- * cannot affect each other, and the work grows linearly with the text whatever its shape.
+ * reading belongs to one call (a `LineScanner` and a `ParseContext`); between calls a parser keeps
+ * only its meter's clock. So meters parsed in turn cannot affect each other, and the work grows
+ * linearly with the text whatever its shape.
  */
 
 const DEFAULT_ZONE = 'Europe/Amsterdam';
@@ -98,7 +99,7 @@ function readLines(text: string, context: ParseContext): { header: string; obis:
       if (previous) appendGroups(previous, raws, context);
       else context.warnings.push(`line "${excerpt(text, pos, end)}" continues no data line; ignored`);
     } else if (first >= 48 && first <= 57) {
-      const id = readObisId(text, pos, end);
+      const id = readLineId(text, pos, end);
       if (id === undefined) {
         context.warnings.push(`unreadable line "${excerpt(text, pos, end)}"; skipped`);
       } else {
@@ -226,43 +227,16 @@ class LineScanner {
   }
 }
 
-/** The separators after A, B, C and D of `A-B:C.D.E`. */
-const ID_SEPARATORS = [45 /* - */, 58 /* : */, 46 /* . */, 46 /* . */];
-
-/** The id a data line starts with: its registry key (-1 for none) and where it ends. */
-interface ObisId {
-  key: number;
-  end: number;
-}
-
 /**
- * The id `A-B:C.D.E` at `pos`, or undefined when the line does not start with a well-formed id
- * followed by its value groups (`1-0:99:97.0`, `0:96.7.19`). A group F after the id (`*255`
- * IEC style, or `.255` as in the DSMR 4.2 specification's example) is not part of it. The key is
- * made from the digits as they are read; a number written with a leading zero gives none.
+ * The id a data line starts with, or undefined when the line does not start with a well-formed id
+ * followed by its value groups (`1-0:99:97.0`, `0:96.7.19`). A group F after the id (`*255` IEC
+ * style, or `.255` as in the DSMR 4.2 specification's example) is not part of it.
  */
-function readObisId(text: string, pos: number, lineEnd: number): ObisId | undefined {
-  let i = pos;
-  let key = 0;
-  for (let field = 0; field < 5; field++) {
-    const digitsStart = i;
-    let number = 0;
-    let c = text.charCodeAt(i);
-    while (c >= 48 && c <= 57 && i < lineEnd) {
-      number = number * 10 + c - 48;
-      c = text.charCodeAt(++i);
-    }
-    const digits = i - digitsStart;
-    if (digits === 0 || digits > 3) return undefined;
-    const fits = number <= KEY_FIELD_MAX[field] && (digits === 1 || text.charCodeAt(digitsStart) !== 48);
-    key = key >= 0 && fits ? key + number * KEY_FIELD_WEIGHT[field] : -1;
-    if (field < 4) {
-      if (c !== ID_SEPARATORS[field]) return undefined;
-      i++;
-    }
-  }
-  const open = groupsStart(text, i);
-  return open < lineEnd && text.charCodeAt(open) === 40 /* ( */ ? { key, end: i } : undefined;
+function readLineId(text: string, pos: number, lineEnd: number): ObisId | undefined {
+  const id = readObisId(text, pos, lineEnd);
+  if (id === undefined) return undefined;
+  const open = groupsStart(text, id.end);
+  return open < lineEnd && text.charCodeAt(open) === 40 /* ( */ ? id : undefined;
 }
 
 /** Where the value groups start after the id that ends at `idEnd`: past a group F, if any. */
@@ -284,7 +258,7 @@ function isDigit(c: number): boolean {
 function startsNewObject(text: string, pos: number, end: number): boolean {
   const c = text.charCodeAt(pos);
   if (pos >= end || c === 33 || c === 40 || c === 47) return true;
-  return readObisId(text, pos, end) !== undefined;
+  return readLineId(text, pos, end) !== undefined;
 }
 
 function isBlank(text: string, start: number, end: number): boolean {

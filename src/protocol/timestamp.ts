@@ -97,36 +97,9 @@ export class ZoneClock {
   }
 
   private computeOffset(utcMs: number): number {
-    let year = 0,
-      month = 0,
-      day = 0,
-      hour = 0,
-      minute = 0,
-      second = 0;
-    for (const part of this.formatter.formatToParts(new Date(utcMs))) {
-      const value = Number(part.value);
-      switch (part.type) {
-        case 'year':
-          year = value;
-          break;
-        case 'month':
-          month = value;
-          break;
-        case 'day':
-          day = value;
-          break;
-        case 'hour':
-          hour = value;
-          break;
-        case 'minute':
-          minute = value;
-          break;
-        case 'second':
-          second = value;
-          break;
-      }
-    }
-    return Math.round((Date.UTC(year, month - 1, day, hour, minute, second) - utcMs) / 60_000);
+    const wall: Record<string, number> = {};
+    for (const { type, value } of this.formatter.formatToParts(new Date(utcMs))) wall[type] = Number(value);
+    return Math.round((Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) - utcMs) / 60_000);
   }
 }
 
