@@ -308,14 +308,14 @@ const KEY_FIELD_WEIGHT = [2 ** 28, 2 ** 24, 2 ** 16, 2 ** 8, 1];
  * is made from the digits as they are read, so the parser looks a line up without cutting its id
  * out as a string. A number written with a leading zero gives no key: no specification writes one.
  */
-export function readObisId(text: string, pos: number, end: number): ObisId | undefined {
+export function readObisId(text: string, pos: number): ObisId | undefined {
   let i = pos;
   let key = 0;
   for (let field = 0; field < 5; field++) {
     const digitsStart = i;
     let number = 0;
     let c = text.charCodeAt(i);
-    while (c >= 48 && c <= 57 && i < end) {
+    while (c >= 48 && c <= 57) {
       number = number * 10 + c - 48;
       c = text.charCodeAt(++i);
     }
@@ -355,8 +355,8 @@ function keyOfCode(code: string): number {
   const star = code.indexOf('*');
   const reduced = star < 0 ? code : code.slice(0, star);
   const isPattern = reduced.startsWith('0-n:');
-  const id = readObisId(isPattern ? `0-1${reduced.slice(3)}` : reduced, 0, reduced.length);
-  if (id === undefined || id.end !== reduced.length || id.key < 0) return -1;
+  const id = readObisId(isPattern ? `0-1${reduced.slice(3)}` : reduced, 0);
+  if (id === undefined || id.end !== reduced.length) return -1;
   return isPattern ? id.key + (CHANNEL_PATTERN - 1) * KEY_FIELD_WEIGHT[1] : id.key;
 }
 
@@ -377,12 +377,11 @@ export function meaningsOf(code: string): CodeMeanings | undefined {
 
 /** The same by key: exact ids first, then channels 1–9 of `0-n:` patterns. */
 export function meaningsOfKey(key: number): CodeMeanings | undefined {
-  if (key < 0) return undefined;
   const exact = BY_KEY.get(key);
   if (exact !== undefined) return exact;
   const channel = channelOfKey(key);
-  const isChannelId = key < KEY_FIELD_WEIGHT[0] && channel >= 1;
-  return isChannelId ? BY_KEY.get(key + (CHANNEL_PATTERN - channel) * KEY_FIELD_WEIGHT[1]) : undefined;
+  // Patterns are filed with A = 0, so `1-1:…` finds none.
+  return channel >= 1 ? BY_KEY.get(key + (CHANNEL_PATTERN - channel) * KEY_FIELD_WEIGHT[1]) : undefined;
 }
 
 /** B of the id whose key this is: the M-Bus channel of `0-n:` lines. */

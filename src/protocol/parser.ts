@@ -233,7 +233,7 @@ class LineScanner {
  * style, or `.255` as in the DSMR 4.2 specification's example) is not part of it.
  */
 function readLineId(text: string, pos: number, lineEnd: number): ObisId | undefined {
-  const id = readObisId(text, pos, lineEnd);
+  const id = readObisId(text, pos);
   if (id === undefined) return undefined;
   const open = groupsStart(text, id.end);
   return open < lineEnd && text.charCodeAt(open) === 40 /* ( */ ? id : undefined;

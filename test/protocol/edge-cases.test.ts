@@ -185,6 +185,41 @@ describe('OBIS registry: channels and profile variants', () => {
   });
 });
 
+describe('parser: ids the registry does not hold stay unknown, under their own spelling', () => {
+  const telegramWith = (line: string) => {
+    const body = `/TST5\\IDS\r\n\r\n${line}\r\n!`;
+    return parseTelegram(body + formatCrc(crc16String(body)) + '\r\n');
+  };
+
+  // Numbers beyond a field's range would otherwise land on a registry code: 95.257.1 on 96.1.1
+  // (the equipment id), channel 10 on the M-Bus pattern, A = 2 next to the telegram time.
+  for (const [line, lookalike] of [
+    ['0-0:95.257.1(4530303334)', 'equipmentId'],
+    ['0-10:24.2.1(240101120000W)(00012.345*m3)', 'mbusReading'],
+    ['2-0:1.0.1(240101120000W)', 'timestamp'],
+    ['1-0:01.8.1(000123.456*kWh)', 'energyDeliveredTariff1'],
+    ['1-0:1.8.01(000123.456*kWh)', 'energyDeliveredTariff1'],
+  ] as const) {
+    it(`${line.slice(0, line.indexOf('('))} is no ${lookalike}`, () => {
+      const telegram = telegramWith(line);
+      const id = line.slice(0, line.indexOf('('));
+      assert.deepEqual(Object.keys(telegram.obis), [id]);
+      assert.equal(telegram.obis[id].name, undefined);
+      assert.equal(telegram[lookalike], lookalike === 'timestamp' || lookalike === 'equipmentId' ? null : undefined); // those two are always there
+      assert.deepEqual(telegram.mbus, {});
+      assert.equal(telegram.equipmentId, null);
+    });
+  }
+
+  it('a Buffer (from JavaScript callers) reads as its latin1 text', () => {
+    const body = '/TST5\\IDS\r\n\r\n1-0:1.7.0(00.123*kW)\r\n!';
+    const text = body + formatCrc(crc16String(body)) + '\r\n';
+    const fromBuffer = parseTelegram(Buffer.from(text, 'latin1') as unknown as string);
+    assert.deepEqual(fromBuffer, parseTelegram(text));
+    assert.equal(fromBuffer.powerDelivered, 0.123);
+  });
+});
+
 describe('UTC offsets of other zones (through the parser)', () => {
   const timeOf = (stamp: string, timezone: string) => {
     const body = `/TST5\\ZONE\r\n\r\n0-0:1.0.0(${stamp})\r\n!`;
