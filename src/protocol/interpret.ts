@@ -53,7 +53,7 @@ export function interpretTelegram(scanned: ScannedTelegram, context: ParseContex
   addDerivedValues(fields, obis);
   // Section by section, in the order people read a telegram (the debug sidebar lists keys as added).
   const telegram = { timestamp: timestampOf(obis) } as P1Telegram;
-  fields.addSections(telegram, 0, OTHER);
+  fields.addSections(telegram, 0, OTHER); // headline, energy, phases, other registers
   addDeviceShortcuts(telegram, mbus);
   telegram.mbus = mbus;
   telegram.header = header;
@@ -83,7 +83,8 @@ const IDENTIFICATION = OTHER + 1;
 const IDENTIFICATION_FIELDS = ['p1Version', 'emucsVersion', 'serialNumber', 'eanCode', 'logicalDeviceName', 'meterNumber', 'manufacturerSerial'];
 
 function sectionOf(name: string): number {
-  if (HEADLINE_FIELDS.includes(name)) return HEADLINE_FIELDS.indexOf(name);
+  const headline = HEADLINE_FIELDS.indexOf(name);
+  if (headline >= 0) return headline;
   if (/energy/i.test(name)) return ENERGY;
   if (/L[123]$/.test(name)) return PHASES;
   if (IDENTIFICATION_FIELDS.includes(name) || name.startsWith('firmware')) return IDENTIFICATION;
