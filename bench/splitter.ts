@@ -11,6 +11,7 @@ import type { ConnectionHandle } from '../src/connection/meter-connection';
 import { NODE_RED_RUNTIME } from '../test/support/node-red';
 import { FIXTURES } from '../test/support/paths';
 import { loadFlow, type Helper } from './e2e';
+import { listenOnLoopback, unusedTcpPort } from '../test/support/loopback';
 
 const TELEGRAMS = 2000;
 const WARM_UP = 100;
@@ -39,8 +40,8 @@ export async function runSplitterBench(): Promise<Record<string, unknown>> {
 
 async function measure(helper: Helper, nodes: unknown[], telegram: Buffer, readerCount: number): Promise<Run> {
   const meter = net.createServer();
-  const meterPort = await listen(meter);
-  const splitterPort = await freePort();
+  const meterPort = await listenOnLoopback(meter);
+  const splitterPort = await unusedTcpPort();
   const meterSocket = new Promise<net.Socket>((resolve) => meter.once('connection', resolve));
   const readers: Array<{ socket: net.Socket; bytes: number }> = [];
   try {
@@ -112,20 +113,6 @@ async function connectReader(port: number, onData: () => void): Promise<{ socket
       await sleep(20); // the splitter is still starting
     }
   }
-}
-
-function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  const port = await listen(probe);
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function sleep(ms: number): Promise<void> {

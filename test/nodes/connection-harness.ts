@@ -4,7 +4,6 @@
  * and small waiting/collecting utilities.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { checkTelegramCrc, crc16String, formatCrc } from '../../src/protocol/crc16';
 import { FIXTURES, REPO_ROOT } from '../support/paths';
@@ -165,14 +164,4 @@ export function telegramNumber(msg: Msg): number {
  */
 export const REFUSED_TCP_PORT = 1;
 
-/** A port on 127.0.0.1 that nothing listens on (just released by the OS): for a server under test that must bind a given port. */
-export function unusedTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { unusedTcpPort } from '../support/loopback';

@@ -4,6 +4,7 @@
  * restart on the same port).
  */
 import * as net from 'node:net';
+import { listenOnLoopback } from '../support/loopback';
 
 export class FakeBridge {
   private server: net.Server | null = null;
@@ -20,12 +21,8 @@ export class FakeBridge {
       socket.on('error', () => undefined); // a reset or a client that went away
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
+    this.port = await listenOnLoopback(server, port);
     this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
     return this;
   }
 

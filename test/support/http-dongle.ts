@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { FIXTURES } from './paths';
+import { listenOnLoopback } from './loopback';
 
 export const TELEGRAM_PATH = '/api/v1/telegram';
 
@@ -42,12 +43,8 @@ export class FakeDongle {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
+    this.port = await listenOnLoopback(server, port);
     this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
     return this;
   }
 

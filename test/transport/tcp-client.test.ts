@@ -7,6 +7,7 @@ import type { Transport, TransportState } from '../../src/transport/transport';
 import { FIXTURES } from '../support/paths';
 import { connectedWith, TransportRecorder } from '../support/transport-recorder';
 import { startUnansweringPeer } from '../support/unanswering-peer';
+import { listenOnLoopback } from '../support/loopback';
 
 const TELEGRAM = fs.readFileSync(path.join(FIXTURES, 'ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt'));
 
@@ -22,12 +23,8 @@ class FakeBridge {
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
+    this.port = await listenOnLoopback(server, port);
     this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
   }
 
   /** The socket of the transport's current connection. */

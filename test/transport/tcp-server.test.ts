@@ -7,19 +7,11 @@ import { AllowList, parseAllowList } from '../../src/transport/allow-list';
 import type { ClientRejection, Transport } from '../../src/transport/transport';
 import { FIXTURES } from '../support/paths';
 import { connectedWith, TransportRecorder } from '../support/transport-recorder';
+import { listenOnLoopback, unusedTcpPort } from '../support/loopback';
 
 const corpus = (file: string) => fs.readFileSync(path.join(FIXTURES, file));
 const DUTCH = corpus('ndokter__dsmr_parser/v5_iskra_am550_two_mbus.txt');
 const BELGIAN = corpus('ndokter__dsmr_parser/be_fluvius_v171.txt');
-
-/** A port that was free a moment ago: the transport binds it itself, and it reports the configured port, not a port 0 answer. */
-async function recentlyFreePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function connectClient(port: number, host = '127.0.0.1'): Promise<net.Socket> {
   const socket = net.connect(port, host);
@@ -73,7 +65,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
    */
   async function listeningServer() {
     for (let attempt = 1; ; attempt++) {
-      const port = await recentlyFreePort();
+      const port = await unusedTcpPort();
       const { transport, recorder } = server(port);
       const { state } = await recorder.waitForState((s) => s.state !== 'connecting');
       if (state.state === 'connected') return { transport, recorder, port };
@@ -139,15 +131,12 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
     // The port is free again: a plain server can take it at once.
     const next = net.createServer();
     servers.push(next);
-    await new Promise<void>((resolve, reject) => {
-      next.once('error', reject);
-      next.listen(port, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(next, port);
     assert.ok(next.listening);
   });
 
   it('refuses a client beyond the limit, and reports it once; the clients inside keep sending', async () => {
-    const port = await recentlyFreePort();
+    const port = await unusedTcpPort();
     const { recorder, rejections } = server(port, { maxClients: 2 });
     await recorder.waitForState(connectedWith(`listening on 127.0.0.1:${port}, 0 clients`));
     const inside = [await connectClient(port), await connectClient(port)];
@@ -167,7 +156,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('an allow list refuses other addresses; IPv4 entries also match IPv4-mapped IPv6 clients', async () => {
-    const port = await recentlyFreePort();
+    const port = await unusedTcpPort();
     const { recorder, rejections } = server(port, { allowedClients: ['10.0.0.0/8'] });
     await recorder.waitForState((s) => s.state === 'connected');
     const stranger = await connectClient(port);
@@ -177,7 +166,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
     assert.deepEqual(rejections, [{ kind: 'refused', client: strangerId, reason: 'not in the allowed clients' }]);
 
     // Bound to "::", IPv4 clients arrive as ::ffff:127.0.0.1; the entry 127.0.0.1 must still match.
-    const dualPort = await recentlyFreePort();
+    const dualPort = await unusedTcpPort();
     const dual = server(dualPort, { bindAddress: '::', allowedClients: ['127.0.0.1'] });
     await dual.recorder.waitForState((s) => s.state === 'connected');
     const friend = await connectClient(dualPort);
@@ -189,7 +178,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('drops a client that stays silent longer than the idle timeout, and ends its stream', async () => {
-    const port = await recentlyFreePort();
+    const port = await unusedTcpPort();
     const { recorder, rejections, ended } = server(port, { clientIdleTimeoutMs: 200 });
     await recorder.waitForState((s) => s.state === 'connected');
     const quiet = await connectClient(port);
@@ -201,7 +190,7 @@ describe('transport/tcp-server (real sockets on 127.0.0.1)', function () {
   });
 
   it('dropStream() disconnects that client only, reported as dropped', async () => {
-    const port = await recentlyFreePort();
+    const port = await unusedTcpPort();
     const { transport, recorder, rejections } = server(port);
     await recorder.waitForState((s) => s.state === 'connected');
     const [bad, good] = [await connectClient(port), await connectClient(port)];
